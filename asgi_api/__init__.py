@@ -1,0 +1,36 @@
+"""asgi_api: FastAPI's routing behaviour on plain Starlette, validated and serialised with msgspec."""
+
+from starlette import status
+from starlette.background import BackgroundTasks
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from asgi_api.applications import API
+from asgi_api.dependencies import response_scoped_dependency
+from asgi_api.exceptions import HTTPException, RequestValidationError
+from asgi_api.params import Body, Cookie, Depends, Header, Path, Query
+from asgi_api.routing import APIRoute, APIRouter, method_paths_from_routes
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "API",
+    "APIRoute",
+    "APIRouter",
+    "BackgroundTasks",
+    "Body",
+    "Cookie",
+    "Depends",
+    "HTTPException",
+    "Header",
+    "Path",
+    "Query",
+    "Request",
+    "RequestValidationError",
+    "Response",
+    "WebSocket",
+    "method_paths_from_routes",
+    "response_scoped_dependency",
+    "status",
+]

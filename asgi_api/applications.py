@@ -1,0 +1,120 @@
+"""`API`: a Starlette application with FastAPI's routing API and error responses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+from starlette.types import ExceptionHandler, Lifespan, Receive, Scope, Send
+
+from asgi_api.exception_handlers import DEFAULT_HANDLERS
+from asgi_api.params import DependsMarker
+from asgi_api.responses import JSONResponse
+from asgi_api.routing import APIRouter
+
+
+class API(Starlette):
+    """The application: routes via decorators or `include_router`, JSON errors, dependency overrides.
+
+    `dependencies` apply to every route; `dependency_overrides` (a dict from dependency to
+    replacement) is read per request, so tests can swap dependencies on a running app.
+    """
+
+    def __init__(
+        self,
+        *,
+        debug: bool = False,
+        routes: Sequence[BaseRoute] | None = None,
+        title: str = "asgi_api",
+        summary: str | None = None,
+        description: str = "",
+        version: str = "0.1.0",
+        dependencies: Sequence[DependsMarker] | None = None,
+        default_response_class: type[Response] = JSONResponse,
+        redirect_slashes: bool = True,
+        middleware: Sequence[Middleware] | None = None,
+        exception_handlers: dict[Any, ExceptionHandler] | None = None,
+        lifespan: Lifespan[Any] | None = None,
+        root_path: str = "",
+        responses: dict[int | str, dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(debug=debug, middleware=middleware,
+                         exception_handlers={**DEFAULT_HANDLERS, **(exception_handlers or {})})
+        self.title = title
+        self.summary = summary
+        self.description = description
+        self.version = version
+        self.root_path = root_path
+        self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self.router: APIRouter = APIRouter(
+            routes=routes,
+            dependencies=dependencies,
+            default_response_class=default_response_class,
+            redirect_slashes=redirect_slashes,
+            dependency_overrides_provider=self,
+            lifespan=lifespan,
+            responses=responses,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.root_path:
+            scope["root_path"] = self.root_path
+        await super().__call__(scope, receive, send)
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        self.router.add_api_route(path, endpoint, **options)
+
+    def api_route(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.router.api_route(path, **options)
+
+    def get(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.router.get(path, **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.router.put(path, **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.router.post(path, **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.router.delete(path, **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.router.patch(path, **options)
+
+    def head(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.router.head(path, **options)
+
+    def options(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.router.options(path, **options)
+
+    def trace(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.router.trace(path, **options)
+
+    def include_router(self, router: APIRouter, **options: Any) -> None:
+        """Add `router`'s routes (see `APIRouter.include_router` for the options)."""
+        self.router.include_router(router, **options)
+
+    def exception_handler(self, exc_class_or_status_code: int | type[Exception]) -> Callable[[Any], Any]:
+        """Decorator: register a handler `(request, exc) -> Response` for an exception or status code."""
+
+        def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_exception_handler(exc_class_or_status_code, handler)
+            return handler
+
+        return decorator
+
+    def middleware(self, middleware_type: str) -> Callable[[Any], Any]:
+        """Decorator: `@app.middleware("http")` for an `async def (request, call_next)` function."""
+        assert middleware_type == "http", 'Only "http" middleware functions are supported'
+
+        def decorator(dispatch: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_middleware(BaseHTTPMiddleware, dispatch=dispatch)
+            return dispatch
+
+        return decorator

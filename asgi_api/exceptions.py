@@ -1,0 +1,51 @@
+"""The exceptions an endpoint raises and the ones the framework raises for bad requests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class HTTPException(StarletteHTTPException):
+    """An error response: `{"detail": detail}` with `status_code` and optional `headers`.
+
+    Unlike Starlette's, `detail` may be any JSON-encodable value (a dict or list too), as in FastAPI.
+    """
+
+    def __init__(self, status_code: int, detail: Any = None, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(status_code=status_code, detail=detail, headers=headers)  # type: ignore[arg-type]
+        if detail is not None:
+            self.detail = detail
+
+
+class RequestValidationError(Exception):
+    """Raised when request parameters or the body fail validation; rendered as a 422.
+
+    `errors()` gives FastAPI's list of `{"type", "loc", "msg", "input"[, "ctx"]}` dicts and `body` the
+    decoded request body (when there was one), so handlers can echo it back as Prefect does.
+    """
+
+    def __init__(self, errors: Sequence[dict[str, Any]], *, body: Any = None) -> None:
+        super().__init__(errors)
+        self._errors = list(errors)
+        self.body = body
+
+    def errors(self) -> list[dict[str, Any]]:
+        return self._errors
+
+    def __str__(self) -> str:
+        return f"{len(self._errors)} validation error(s): {self._errors}"
+
+
+class ResponseValidationError(Exception):
+    """An endpoint returned data that does not fit its response model: a server bug, hence a 500."""
+
+    def __init__(self, message: str, *, body: Any = None) -> None:
+        super().__init__(message)
+        self.body = body
+
+
+class ObjectNotFoundError(Exception):
+    """A database object an operation needs does not exist; the server layer renders it as a 404."""

@@ -1,0 +1,159 @@
+"""Parameter markers: where a value comes from and what it must satisfy.
+
+Use them as defaults (`q: int = Query(10, ge=1)`) or inside `Annotated` (`q: Annotated[int, Query(ge=1)] = 10`).
+They only describe; `dependencies.py` reads them once, when a route is created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+Required: Any = ...  # `Query(...)`: no default, the parameter must be sent
+
+
+class _Unset:
+    """The default of a marker whose default was not given (distinct from `None` and `...`)."""
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+UNSET: Any = _Unset()
+
+
+class Param:
+    """A request value read from one location (`in_`), validated by its type and constraints."""
+
+    in_: str = ""
+
+    def __init__(
+        self,
+        default: Any = UNSET,
+        *,
+        default_factory: Callable[[], Any] | None = None,
+        alias: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        gt: float | None = None,
+        ge: float | None = None,
+        lt: float | None = None,
+        le: float | None = None,
+        multiple_of: float | None = None,
+        min_length: int | None = None,
+        max_length: int | None = None,
+        pattern: str | None = None,
+        examples: list[Any] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        json_schema_extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.default = default
+        self.default_factory = default_factory
+        self.alias = alias
+        self.title = title
+        self.description = description
+        self.constraints = {
+            key: value
+            for key, value in (
+                ("gt", gt), ("ge", ge), ("lt", lt), ("le", le), ("multiple_of", multiple_of),
+                ("min_length", min_length), ("max_length", max_length), ("pattern", pattern),
+            )
+            if value is not None
+        }
+        self.examples = examples
+        self.deprecated = deprecated
+        self.include_in_schema = include_in_schema
+        self.json_schema_extra = json_schema_extra
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.default!r})"
+
+
+class PathParam(Param):
+    in_ = "path"
+
+
+class QueryParam(Param):
+    in_ = "query"
+
+
+class HeaderParam(Param):
+    in_ = "header"
+
+    def __init__(self, default: Any = UNSET, *, convert_underscores: bool = True, **kwargs: Any) -> None:
+        super().__init__(default, **kwargs)
+        self.convert_underscores = convert_underscores
+
+
+class CookieParam(Param):
+    in_ = "cookie"
+
+
+class BodyParam(Param):
+    in_ = "body"
+
+    def __init__(
+        self, default: Any = UNSET, *, embed: bool = False, media_type: str = "application/json", **kwargs: Any
+    ) -> None:
+        super().__init__(default, **kwargs)
+        self.embed = embed
+        self.media_type = media_type
+
+
+class DependsMarker:
+    """`Depends(call)`: the value is what `call` returns (or yields), resolved per request.
+
+    `scope="function"` closes a generator dependency before the response is sent (FastAPI >= 0.121);
+    the default (`None`/`"request"`) closes it after the response has been sent.
+    """
+
+    def __init__(
+        self,
+        dependency: Callable[..., Any] | None = None,
+        *,
+        use_cache: bool = True,
+        scope: Literal["function", "request"] | None = None,
+    ) -> None:
+        self.dependency = dependency
+        self.use_cache = use_cache
+        self.scope = scope
+
+    def __repr__(self) -> str:
+        name = getattr(self.dependency, "__name__", type(self.dependency).__name__)
+        return f"Depends({name})"
+
+
+def Path(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802 - FastAPI's public spelling
+    """A path parameter (`/items/{item_id}`); always required, whatever `default` says."""
+    return PathParam(default, **kwargs)
+
+
+def Query(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802
+    """A query-string parameter; needed for `list[...]` query parameters, optional for scalars."""
+    return QueryParam(default, **kwargs)
+
+
+def Header(default: Any = UNSET, *, convert_underscores: bool = True, **kwargs: Any) -> Any:  # noqa: N802
+    """A request header; `user_agent` reads `user-agent` unless `convert_underscores=False`."""
+    return HeaderParam(default, convert_underscores=convert_underscores, **kwargs)
+
+
+def Cookie(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802
+    """A request cookie."""
+    return CookieParam(default, **kwargs)
+
+
+def Body(default: Any = UNSET, *, embed: bool = False, media_type: str = "application/json", **kwargs: Any) -> Any:  # noqa: N802
+    """A JSON body value; `embed=True` expects it under its name (`{"item": {...}}`)."""
+    return BodyParam(default, embed=embed, media_type=media_type, **kwargs)
+
+
+def Depends(  # noqa: N802
+    dependency: Callable[..., Any] | None = None,
+    *,
+    use_cache: bool = True,
+    scope: Literal["function", "request"] | None = None,
+) -> Any:
+    """Declare a dependency; with no argument, the parameter's annotation is the callable."""
+    return DependsMarker(dependency, use_cache=use_cache, scope=scope)

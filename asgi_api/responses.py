@@ -1,0 +1,82 @@
+"""Responses, and turning an endpoint's return value into response bytes with msgspec.
+
+Two JSON encoders, as FastAPI has two paths: values checked against a response model are encoded
+as pydantic would serialise the model (decimals as strings); free-form values are encoded as
+FastAPI's `jsonable_encoder` would (decimals as numbers, paths and other objects as strings).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+
+from asgi_api.exceptions import ResponseValidationError
+
+__all__ = [
+    "FileResponse", "HTMLResponse", "JSONResponse", "PlainTextResponse", "RedirectResponse", "Response",
+    "StreamingResponse",
+]
+
+
+def _encode_other(value: Any) -> Any:
+    """What msgspec cannot encode natively: paths and other `os.PathLike`s, objects with attributes."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if hasattr(value, "__dict__"):
+        return {key: item for key, item in vars(value).items() if not key.startswith("_")}
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_free_encoder = msgspec.json.Encoder(enc_hook=_encode_other, decimal_format="number")
+_model_encoder = msgspec.json.Encoder(enc_hook=_encode_other)
+
+
+class JSONResponse(Response):
+    """A JSON response encoded by msgspec: dataclasses, Structs, datetimes, UUIDs, enums included."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return _free_encoder.encode(content)
+
+
+def to_model(value: Any, model: Any) -> Any:
+    """Convert `value` to the response model: extra fields dropped, attributes read from objects."""
+    try:
+        return msgspec.convert(value, model, from_attributes=True, strict=False)
+    except msgspec.ValidationError:
+        pass
+    try:
+        return msgspec.convert(msgspec.to_builtins(value, enc_hook=_encode_other), model, strict=False)
+    except (msgspec.ValidationError, TypeError) as exc:
+        raise ResponseValidationError(f"Response does not fit the response model {model!r}: {exc}",
+                                      body=value) from None
+
+
+def serializer(model: Any) -> Callable[[Any], bytes]:
+    """The function that turns a return value into JSON bytes, prepared once per route."""
+    if model is None:
+        return _free_encoder.encode
+    encode = _model_encoder.encode
+    if isinstance(model, type):
+        # The common case, an endpoint returning the model itself, needs no conversion.
+        return lambda value: encode(value if type(value) is model else to_model(value, model))
+    return lambda value: encode(to_model(value, model))
+
+
+def to_content(model: Any) -> Callable[[Any], Any]:
+    """For a non-JSON `response_class`: the return value as plain Python data."""
+    if model is None:
+        return lambda value: msgspec.to_builtins(value, enc_hook=_encode_other) if not isinstance(value, (str, bytes)) else value
+    return lambda value: msgspec.to_builtins(to_model(value, model), enc_hook=_encode_other)

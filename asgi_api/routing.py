@@ -1,0 +1,346 @@
+"""Routes and routers with FastAPI's behaviour, on Starlette's routing.
+
+An `APIRoute` prepares everything when it is created - the dependency plan, the body reader, the
+response encoder - so that a request only runs the plan. It also opens the two exit stacks of a
+request itself, so behaviour is the same whether it runs inside an `API` or a plain Starlette app.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import types
+import typing
+from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute, compile_path, get_name
+from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
+
+from asgi_api import responses as _responses
+from asgi_api.dependencies import Body, Context, Dependant, call, path_param_names, solve
+from asgi_api.exception_handlers import body_allowed, find_handler, run_handler
+from asgi_api.exceptions import RequestValidationError
+from asgi_api.params import UNSET, DependsMarker
+from asgi_api.responses import JSONResponse
+
+logger = logging.getLogger("asgi_api.routing")
+
+
+def response_model_of(endpoint: Callable[..., Any]) -> Any:
+    """The return annotation as a response model, or None (no annotation, `None`, a `Response`)."""
+    try:
+        annotation = typing.get_type_hints(endpoint, include_extras=True).get("return")
+    except (NameError, TypeError):
+        annotation = None
+    if annotation is None or annotation is type(None):
+        return None
+    origin = typing.get_origin(annotation) or annotation
+    if inspect.isclass(origin) and issubclass(origin, Response):
+        return None
+    members = typing.get_args(annotation) if origin in (typing.Union, types.UnionType) else ()
+    if any(inspect.isclass(member) and issubclass(member, Response) for member in members):
+        return None
+    return annotation
+
+
+class _Encoded(JSONResponse):
+    """A JSON response whose body the route has already encoded."""
+
+    def render(self, content: Any) -> bytes:
+        return content
+
+
+class APIRoute(Route):
+    """A route whose endpoint takes typed, validated parameters and returns data (or a Response)."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        response_model: Any = UNSET,
+        status_code: int | None = None,
+        tags: list[str] | None = None,
+        dependencies: Sequence[DependsMarker] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        response_description: str = "Successful Response",
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        name: str | None = None,
+        methods: Sequence[str] | None = None,
+        operation_id: str | None = None,
+        include_in_schema: bool = True,
+        response_class: type[Response] = JSONResponse,
+        dependency_overrides_provider: Any = None,
+        openapi_extra: dict[str, Any] | None = None,
+    ) -> None:
+        assert path.startswith("/"), "Routed paths must start with '/'"
+        self.path = path
+        self.endpoint = endpoint
+        self.name = get_name(endpoint) if name is None else name
+        self.methods = {method.upper() for method in methods or ("GET",)}
+        self.path_regex, self.path_format, self.param_convertors = compile_path(path)
+        self.response_model = response_model_of(endpoint) if response_model is UNSET else response_model
+        self.status_code = status_code
+        self.tags = list(tags or [])
+        self.dependencies = list(dependencies or [])
+        self.summary = summary
+        self.description = description if description is not None else inspect.cleandoc(endpoint.__doc__ or "")
+        self.response_description = response_description
+        self.responses = dict(responses or {})
+        self.deprecated = deprecated
+        self.operation_id = operation_id
+        self.include_in_schema = include_in_schema
+        self.response_class = response_class
+        self.dependency_overrides_provider = dependency_overrides_provider
+        self.openapi_extra = openapi_extra
+
+        names = path_param_names(self.path_format)
+        self.dependant = Dependant(endpoint, path_names=names)
+        self.dependant.dependencies[:0] = [
+            Dependant(marker.dependency, use_cache=marker.use_cache, scope=marker.scope, path_names=names)  # type: ignore[arg-type]
+            for marker in self.dependencies
+        ]
+        body_fields = self.dependant.flat_body()
+        self.body = Body(body_fields) if body_fields else None
+        self._stacks = self.dependant.has_generators()
+        self._json = issubclass(response_class, JSONResponse)
+        self._encode = _responses.serializer(self.response_model)
+        self._content = _responses.to_content(self.response_model)
+        self._override_plans: dict[Any, Dependant] = {}
+        self.app = self.handle_request
+
+    async def handle_request(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI app of the route: solve, call, respond - and turn exceptions into error responses."""
+        request = Request(scope, receive, send)
+        provider = self.dependency_overrides_provider or scope.get("app")
+        overrides = getattr(provider, "dependency_overrides", None)
+        sending = sent = False
+        try:
+            if self._stacks or overrides:
+                async with AsyncExitStack() as request_stack:
+                    async with AsyncExitStack() as response_stack:
+                        response = await self._respond(Context(request, request_stack, response_stack, overrides,
+                                                               self._override_plans))
+                    sending = True
+                    await response(scope, receive, send)
+                    sent = True
+            else:
+                response = await self._respond(Context(request, None, None, None, self._override_plans))
+                sending = True
+                await response(scope, receive, send)
+        except Exception as exc:
+            if sent:
+                # The response is out; an error closing request-scoped dependencies can only be logged.
+                logger.exception("Error while closing the dependencies of %s %s", scope["method"], scope["path"])
+                return
+            handler = None if sending else find_handler(scope, exc)
+            if handler is None:
+                raise
+            error_response = await run_handler(handler, request, exc)
+            await error_response(scope, receive, send)
+
+    async def _respond(self, context: Context) -> Response:
+        if self.body is not None:
+            await self.body.read(context)
+        values, errors = await solve(self.dependant, context, self.body)
+        if errors:
+            raise RequestValidationError(errors, body=context.document())
+        return self._response(await call(self.dependant, values, context), context)
+
+    def _response(self, content: Any, context: Context) -> Response:
+        if isinstance(content, Response):
+            if content.background is None:
+                content.background = context.background
+            return content
+        sub_response = context.response
+        status_code = (sub_response.status_code if sub_response is not None else None) or self.status_code
+        if self._json:
+            code = status_code or 200
+            if body_allowed(code):
+                response: Response = _Encoded(self._encode(content), code, background=context.background)
+            else:
+                response = _Encoded(b"", code, background=context.background)
+        else:
+            arguments: dict[str, Any] = {"background": context.background}
+            if status_code is not None:
+                arguments["status_code"] = status_code
+            response = self.response_class(self._content(content), **arguments)
+            if not body_allowed(response.status_code):
+                response.body = b""
+        if sub_response is not None:
+            response.raw_headers.extend(sub_response.raw_headers)
+        return response
+
+
+class APIRouter(Router):
+    """A group of API routes with a shared prefix, tags, dependencies and responses.
+
+    Use it inside an `API` (`app.include_router(router)`) or mount it in any Starlette app.
+    """
+
+    def __init__(
+        self,
+        *,
+        prefix: str = "",
+        tags: list[str] | None = None,
+        dependencies: Sequence[DependsMarker] | None = None,
+        default_response_class: type[Response] = JSONResponse,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        routes: Sequence[BaseRoute] | None = None,
+        redirect_slashes: bool = True,
+        default: ASGIApp | None = None,
+        dependency_overrides_provider: Any = None,
+        route_class: type[APIRoute] = APIRoute,
+        lifespan: Lifespan[Any] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default, lifespan=lifespan)
+        assert not prefix or (prefix.startswith("/") and not prefix.endswith("/")), \
+            "A path prefix must start with '/' and must not end with '/'"
+        self.prefix = prefix
+        self.tags = list(tags or [])
+        self.dependencies = list(dependencies or [])
+        self.default_response_class = default_response_class
+        self.responses = dict(responses or {})
+        self.dependency_overrides_provider = dependency_overrides_provider
+        self.route_class = route_class
+        self.deprecated = deprecated
+        self.include_in_schema = include_in_schema
+
+    def add_api_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        response_model: Any = UNSET,
+        status_code: int | None = None,
+        tags: list[str] | None = None,
+        dependencies: Sequence[DependsMarker] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        response_description: str = "Successful Response",
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        methods: Sequence[str] | None = None,
+        operation_id: str | None = None,
+        include_in_schema: bool = True,
+        response_class: type[Response] | None = None,
+        name: str | None = None,
+        route_class_override: type[APIRoute] | None = None,
+        openapi_extra: dict[str, Any] | None = None,
+    ) -> None:
+        """Add an endpoint under this router's prefix, with the router's tags, dependencies and responses."""
+        route_class = route_class_override or self.route_class
+        route = route_class(
+            self.prefix + path,
+            endpoint,
+            response_model=response_model,
+            status_code=status_code,
+            tags=[*self.tags, *(tags or [])],
+            dependencies=[*self.dependencies, *(dependencies or [])],
+            summary=summary,
+            description=description,
+            response_description=response_description,
+            responses={**self.responses, **(responses or {})},
+            deprecated=deprecated if deprecated is not None else self.deprecated,
+            name=name,
+            methods=methods,
+            operation_id=operation_id,
+            include_in_schema=include_in_schema and self.include_in_schema,
+            response_class=response_class or self.default_response_class,
+            dependency_overrides_provider=self.dependency_overrides_provider,
+            openapi_extra=openapi_extra,
+        )
+        self.routes.append(route)
+
+    def api_route(self, path: str, *, methods: Sequence[str] | None = None, **options: Any) -> Callable[[Any], Any]:
+        """Decorator form of `add_api_route`."""
+
+        def decorator(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_api_route(path, endpoint, methods=methods, **options)
+            return endpoint
+
+        return decorator
+
+    def get(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.api_route(path, methods=["GET"], **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.api_route(path, methods=["PUT"], **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.api_route(path, methods=["POST"], **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.api_route(path, methods=["DELETE"], **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.api_route(path, methods=["PATCH"], **options)
+
+    def head(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.api_route(path, methods=["HEAD"], **options)
+
+    def options(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.api_route(path, methods=["OPTIONS"], **options)
+
+    def trace(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        return self.api_route(path, methods=["TRACE"], **options)
+
+    def include_router(
+        self,
+        router: APIRouter,
+        *,
+        prefix: str = "",
+        tags: list[str] | None = None,
+        dependencies: Sequence[DependsMarker] | None = None,
+        default_response_class: type[Response] | None = None,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        """Copy `router`'s routes in under `prefix`, adding the given tags, dependencies and responses."""
+        assert not prefix or (prefix.startswith("/") and not prefix.endswith("/")), \
+            "A path prefix must start with '/' and must not end with '/'"
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                explicit = route.response_class is not router.default_response_class
+                self.add_api_route(
+                    prefix + route.path,
+                    route.endpoint,
+                    response_model=route.response_model,
+                    status_code=route.status_code,
+                    tags=[*(tags or []), *route.tags],
+                    dependencies=[*(dependencies or []), *route.dependencies],
+                    summary=route.summary,
+                    description=route.description,
+                    response_description=route.response_description,
+                    responses={**(responses or {}), **route.responses},
+                    deprecated=route.deprecated or deprecated,
+                    methods=sorted(route.methods),
+                    operation_id=route.operation_id,
+                    include_in_schema=route.include_in_schema and include_in_schema,
+                    response_class=route.response_class if explicit else (default_response_class or route.response_class),
+                    name=route.name,
+                    route_class_override=type(route),
+                    openapi_extra=route.openapi_extra,
+                )
+            elif isinstance(route, Route):
+                self.add_route(self.prefix + prefix + route.path, route.endpoint,
+                               methods=sorted(route.methods or ()) or None, name=route.name,
+                               include_in_schema=route.include_in_schema)
+            elif isinstance(route, WebSocketRoute):
+                self.add_websocket_route(self.prefix + prefix + route.path, route.endpoint, name=route.name)
+            elif isinstance(route, Mount):
+                self.routes.append(Mount(self.prefix + prefix + route.path, app=route.app, name=route.name))
+
+
+def method_paths_from_routes(routes: Sequence[BaseRoute]) -> set[str]:
+    """`{"GET /logs/", "POST /logs/", ...}` for the API and plain Starlette routes given."""
+    return {f"{method} {route.path}" for route in routes if isinstance(route, Route) for method in route.methods or ()}
