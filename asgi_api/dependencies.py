@@ -17,6 +17,7 @@ import typing
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager, AsyncExitStack
 from typing import Any
+from urllib.parse import unquote_plus
 
 import msgspec
 from starlette.background import BackgroundTasks
@@ -221,7 +222,7 @@ class Context:
     """What one request shares across its dependencies: the request, caches, stacks, the body."""
 
     __slots__ = ("request", "cache", "response", "background", "request_stack", "response_stack",
-                 "overrides", "plans", "raw_body", "body")
+                 "overrides", "plans", "raw_body", "body", "query")
 
     def __init__(self, request: Request, request_stack: AsyncExitStack | None, response_stack: AsyncExitStack | None,
                  overrides: dict[Any, Any] | None, plans: dict[Any, Dependant]) -> None:
@@ -235,6 +236,7 @@ class Context:
         self.plans = plans
         self.raw_body = b""
         self.body: Any = None
+        self.query: tuple[dict[str, str], dict[str, list[str]]] | None = None
 
     def sub_response(self) -> Response:
         """The `Response` an endpoint may ask for to set headers, cookies or the status code."""
@@ -358,9 +360,27 @@ def _relocate(errors: list[Error], prefix: tuple[Any, ...] | list[Any]) -> list[
     return [{**entry, "loc": [*prefix, *entry["loc"]]} for entry in errors]
 
 
-def _collect(found: list[RequestParam], source: Any, values: dict[str, Any], errors: list[Error]) -> None:
+def parse_query(query_string: bytes) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The query string as (last value per name, all values per name), as Starlette reads it."""
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    if not query_string:
+        return single, multi
+    for piece in query_string.decode("latin-1").split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        if "+" in piece or "%" in piece:
+            name, value = unquote_plus(name), unquote_plus(value)
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    return single, multi
+
+
+def _collect(found: list[RequestParam], get: Callable[[str], Any], getlist: Callable[[str], list[Any]],
+             values: dict[str, Any], errors: list[Error]) -> None:
     for param in found:
-        raw = source.getlist(param.alias) if param.sequence else source.get(param.alias)
+        raw = getlist(param.alias) if param.sequence else get(param.alias)
         if raw is None or (param.sequence and not raw):
             if param.required:
                 errors.append(validation.missing([param.loc, param.alias]))
@@ -371,6 +391,10 @@ def _collect(found: list[RequestParam], source: Any, values: dict[str, Any], err
             values[param.name] = param.convert(raw)
         except Invalid as exc:
             errors.extend(_relocate(exc.errors, (param.loc, param.alias)))
+
+
+def _no_list(name: str) -> list[Any]:
+    return []
 
 
 async def solve(dependant: Dependant, context: Context, body: Body | None) -> tuple[dict[str, Any], list[Error]]:
@@ -389,16 +413,20 @@ async def solve(dependant: Dependant, context: Context, body: Body | None) -> tu
         else:
             value = await call(dependency, sub_values, context)
             context.cache[dependency.cache_key] = value
-        values[dependency.name] = value  # type: ignore[index]
+        if dependency.name is not None:  # route-level `dependencies=[...]` have no parameter
+            values[dependency.name] = value
     request = context.request
     if dependant.path:
-        _collect(dependant.path, request.path_params, values, errors)
+        _collect(dependant.path, request.path_params.get, _no_list, values, errors)
     if dependant.query:
-        _collect(dependant.query, request.query_params, values, errors)
+        if context.query is None:
+            context.query = parse_query(request.scope["query_string"])
+        single, multi = context.query
+        _collect(dependant.query, single.get, lambda name: multi.get(name, []), values, errors)
     if dependant.header:
-        _collect(dependant.header, request.headers, values, errors)
+        _collect(dependant.header, request.headers.get, request.headers.getlist, values, errors)
     if dependant.cookie:
-        _collect(dependant.cookie, request.cookies, values, errors)
+        _collect(dependant.cookie, request.cookies.get, _no_list, values, errors)
     if dependant.body and body is not None:
         for field in dependant.body:
             value, field_errors = body.value(field, context)

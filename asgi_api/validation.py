@@ -106,6 +106,8 @@ def _parse_int(value: Any) -> int:
     if type(value) is int:
         return value
     if isinstance(value, str):
+        if value.isascii() and value.isdigit():
+            return int(value)
         text = value.strip()
         if _INT.fullmatch(text):
             return int(text.split(".")[0].replace("_", ""))
