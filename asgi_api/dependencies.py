@@ -177,16 +177,23 @@ def _parameters(call: Callable[..., Any]) -> list[tuple[inspect.Parameter, Any]]
         source = source.__init__
     elif not inspect.isroutine(source):
         source = source.__call__
-    try:
-        hints = typing.get_type_hints(source, include_extras=True)
-    except (NameError, TypeError):
-        hints = {}
+    hints = resolved_hints(source)
     return [
         (parameter, hints.get(parameter.name, Any if parameter.annotation is inspect.Parameter.empty
                               else parameter.annotation))
         for parameter in signature.parameters.values()
         if parameter.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
     ]
+
+
+def resolved_hints(function: Any) -> dict[str, Any]:
+    """Type hints with string annotations resolved; an unresolvable name fails when the route is made."""
+    try:
+        return typing.get_type_hints(function, include_extras=True)
+    except NameError as exc:
+        raise TypeError(f"Cannot resolve the annotations of {function!r}: {exc}") from exc
+    except TypeError:
+        return {}  # builtins and C callables carry no hints
 
 
 def response_scoped_dependency(dependency: Callable[..., Any]) -> Callable[..., Any]:

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute, c
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 
 from asgi_api import responses as _responses
-from asgi_api.dependencies import Body, Context, Dependant, call, path_param_names, solve
+from asgi_api.dependencies import Body, Context, Dependant, call, path_param_names, resolved_hints, solve
 from asgi_api.exception_handlers import body_allowed, find_handler, run_handler
 from asgi_api.exceptions import RequestValidationError
 from asgi_api.params import UNSET, DependsMarker
@@ -32,10 +32,7 @@ logger = logging.getLogger("asgi_api.routing")
 
 def response_model_of(endpoint: Callable[..., Any]) -> Any:
     """The return annotation as a response model, or None (no annotation, `None`, a `Response`)."""
-    try:
-        annotation = typing.get_type_hints(endpoint, include_extras=True).get("return")
-    except (NameError, TypeError):
-        annotation = None
+    annotation = resolved_hints(endpoint).get("return")
     if annotation is None or annotation is type(None):
         return None
     origin = typing.get_origin(annotation) or annotation
