@@ -42,6 +42,7 @@ class API(Starlette):
         lifespan: Lifespan[Any] | None = None,
         root_path: str = "",
         responses: dict[int | str, dict[str, Any]] | None = None,
+        strict_content_type: bool = True,
     ) -> None:
         super().__init__(debug=debug, middleware=middleware,
                          exception_handlers={**DEFAULT_HANDLERS, **(exception_handlers or {})})
@@ -59,6 +60,7 @@ class API(Starlette):
             dependency_overrides_provider=self,
             lifespan=lifespan,
             responses=responses,
+            strict_content_type=strict_content_type,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -267,18 +267,24 @@ class Context:
 
 
 class Body:
-    """How the route reads its JSON body: one field taking the whole body, or several keyed fields."""
+    """How the route reads its JSON body: one field taking the whole body, or several keyed fields.
 
-    def __init__(self, fields: list[BodyField]) -> None:
+    With `strict_content_type` (FastAPI's default) a body without a JSON content type is not parsed
+    as JSON; without it, a body with no `Content-Type` at all is parsed anyway (older clients).
+    """
+
+    def __init__(self, fields: list[BodyField], strict_content_type: bool = True) -> None:
         self.fields = fields
         self.whole = fields[0] if len(fields) == 1 and not fields[0].marker.embed else None
+        self.strict_content_type = strict_content_type
 
     async def read(self, context: Context) -> None:
         """Read and decode the body; a syntax error fails at once, a misfit only where FastAPI reports it."""
         raw = context.raw_body = await context.request.body()
         if not raw:
             return
-        if not _is_json(context.request.headers.get("content-type")):
+        content_type = context.request.headers.get("content-type")
+        if not (_is_json(content_type) if content_type else not self.strict_content_type):
             context.body = _NotJson(raw)
             return
         try:
@@ -286,22 +292,20 @@ class Body:
                 context.body = _Decoded(self.whole.decode(raw))
             else:
                 context.body = _OBJECT_OF_RAW.decode(raw)
-        except msgspec.ValidationError as exc:
-            context.body = self._misfit(raw, exc)
+        except msgspec.ValidationError:
+            context.body = self._misfit(raw)
         except Invalid as exc:
             context.body = _Failed(_relocate(exc.errors, ("body",)))
         except (msgspec.DecodeError, RecursionError):
             raise validation.json_problem(raw) or HTTPException(400, "There was an error parsing the body") from None
 
-    def _misfit(self, raw: bytes, exc: msgspec.ValidationError) -> Any:
+    def _misfit(self, raw: bytes) -> Any:
         problem = validation.json_problem(raw)
         if problem is not None:
             raise problem
-        if msgspec.json.decode(raw) is None:
-            return None  # `null` counts as no body, as in FastAPI
         if self.whole is None:
-            return _Decoded(None)  # not an object: every keyed field is missing
-        return _Failed(validation.invalid_body(raw, self.whole.annotation, exc, ("body",)))
+            return _NotObject()  # keyed fields need an object: each of them is missing
+        return _Failed(validation.body_errors(msgspec.json.decode(raw), self.whole.annotation, ["body"]))
 
     def value(self, field: BodyField, context: Context) -> tuple[Any, list[Error]]:
         body = context.body
@@ -314,13 +318,15 @@ class Body:
                 return _convert_raw(field, body.raw)
             return _missing_or_default(field, ["body"])
         loc = ["body", field.alias]
+        if isinstance(body, _NotObject):
+            return None, [validation.missing(loc)]
         raw = body.get(field.alias) if isinstance(body, dict) else None
-        if raw is None or bytes(raw) == b"null":
+        if raw is None:
             return _missing_or_default(field, loc)
         try:
             return field.decode(raw), []
-        except msgspec.ValidationError as exc:
-            return None, validation.invalid_body(bytes(raw), field.annotation, exc, loc)
+        except msgspec.ValidationError:
+            return None, validation.body_errors(msgspec.json.decode(raw), field.annotation, loc)
         except Invalid as exc:
             return None, _relocate(exc.errors, loc)
 
@@ -346,15 +352,17 @@ class _NotJson:
         self.raw = raw
 
 
+class _NotObject:
+    """A JSON body that is not an object, where fields are read by key."""
+
+
 def _convert_raw(field: BodyField, raw: bytes) -> tuple[Any, list[Error]]:
     """A body sent with a non-JSON content type is validated as a string, as FastAPI does with bytes."""
     text = raw.decode("utf-8", "replace")
-    try:
-        return msgspec.convert(text, field.annotation, strict=False), []
-    except msgspec.ValidationError as exc:
-        entry = validation.translate(exc, field.annotation, text)
-        entry["loc"] = ["body", *entry["loc"]]
-        return None, [entry]
+    errors = validation.body_errors(text, field.annotation, ["body"])
+    if errors:
+        return None, errors
+    return msgspec.convert(text, field.annotation, strict=False), []
 
 
 def _missing_or_default(field: BodyField | RequestParam, loc: list[Any]) -> tuple[Any, list[Error]]:

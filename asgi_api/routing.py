@@ -75,6 +75,7 @@ class APIRoute(Route):
         response_class: type[Response] = JSONResponse,
         dependency_overrides_provider: Any = None,
         openapi_extra: dict[str, Any] | None = None,
+        strict_content_type: bool = True,
     ) -> None:
         assert path.startswith("/"), "Routed paths must start with '/'"
         self.path = path
@@ -96,6 +97,7 @@ class APIRoute(Route):
         self.response_class = response_class
         self.dependency_overrides_provider = dependency_overrides_provider
         self.openapi_extra = openapi_extra
+        self.strict_content_type = strict_content_type
 
         names = path_param_names(self.path_format)
         self.dependant = Dependant(endpoint, path_names=names)
@@ -104,7 +106,7 @@ class APIRoute(Route):
             for marker in self.dependencies
         ]
         body_fields = self.dependant.flat_body()
-        self.body = Body(body_fields) if body_fields else None
+        self.body = Body(body_fields, strict_content_type) if body_fields else None
         self._stacks = self.dependant.has_generators()
         self._json = issubclass(response_class, JSONResponse)
         self._encode = _responses.serializer(self.response_model)
@@ -197,6 +199,7 @@ class APIRouter(Router):
         lifespan: Lifespan[Any] | None = None,
         deprecated: bool | None = None,
         include_in_schema: bool = True,
+        strict_content_type: bool = True,
     ) -> None:
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default, lifespan=lifespan)
         assert not prefix or (prefix.startswith("/") and not prefix.endswith("/")), \
@@ -210,6 +213,7 @@ class APIRouter(Router):
         self.route_class = route_class
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
+        self.strict_content_type = strict_content_type
 
     def add_api_route(
         self,
@@ -232,6 +236,7 @@ class APIRouter(Router):
         name: str | None = None,
         route_class_override: type[APIRoute] | None = None,
         openapi_extra: dict[str, Any] | None = None,
+        strict_content_type: bool | None = None,
     ) -> None:
         """Add an endpoint under this router's prefix, with the router's tags, dependencies and responses."""
         route_class = route_class_override or self.route_class
@@ -254,6 +259,7 @@ class APIRouter(Router):
             response_class=response_class or self.default_response_class,
             dependency_overrides_provider=self.dependency_overrides_provider,
             openapi_extra=openapi_extra,
+            strict_content_type=self.strict_content_type if strict_content_type is None else strict_content_type,
         )
         self.routes.append(route)
 
@@ -327,6 +333,7 @@ class APIRouter(Router):
                     name=route.name,
                     route_class_override=type(route),
                     openapi_extra=route.openapi_extra,
+                    strict_content_type=route.strict_content_type,
                 )
             elif isinstance(route, Route):
                 self.add_route(self.prefix + prefix + route.path, route.endpoint,

@@ -16,6 +16,7 @@ import enum
 import json
 import re
 import types
+import typing
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -611,15 +612,57 @@ def _constraint_failure(target: msgspec.inspect.Type, value: Any) -> _Fail:
     return _Fail("value_error", "Value error, constraint not met")
 
 
-def invalid_body(raw: bytes, tp: Any, exc: msgspec.ValidationError, loc: Sequence[Any]) -> list[Error]:
-    """The FastAPI entries for a well-formed JSON body (or body field) that does not fit `tp`."""
-    document = msgspec.json.decode(raw)
-    entry = translate(exc, tp, document)
+def body_errors(document: Any, tp: Any, loc: Sequence[Any]) -> list[Error]:
+    """Every error of a decoded JSON `document` against `tp`, as pydantic reports them.
+
+    msgspec stops at the first error; on this (error-only) path we descend into model fields, list
+    items and dict values so that the client learns about all of them at once.
+    """
+    try:
+        msgspec.convert(document, tp, strict=False)
+        return []
+    except msgspec.ValidationError as exc:
+        first = exc
+    base = strip_annotated(tp)[0]
+    members = union_members(base)
+    if members is not None and document is not None:
+        others = [member for member in members if member is not type(None)]
+        base = others[0] if len(others) == 1 else base
+    errors: list[Error] = []
+    fields = _model_fields(base)
+    origin, args = get_origin(base) or base, get_args(base)
+    if fields is not None and isinstance(document, dict):
+        for name, field_type, required in fields:
+            if name in document:
+                errors.extend(body_errors(document[name], field_type, [*loc, name]))
+            elif required:
+                errors.append(missing([*loc, name], document))
+    elif isinstance(origin, type) and issubclass(origin, (list, set, frozenset, tuple)) and isinstance(document, list):
+        if args and (origin is not tuple or args[-1] is Ellipsis):
+            for index, item in enumerate(document):
+                errors.extend(body_errors(item, args[0], [*loc, index]))
+    elif isinstance(origin, type) and issubclass(origin, dict) and isinstance(document, dict) and len(args) == 2:
+        for key, item in document.items():
+            errors.extend(body_errors(item, args[1], [*loc, key]))
+    if errors:
+        return errors
+    entry = translate(first, tp, document)
     entry["loc"] = [*loc, *entry["loc"]]
     return [entry]
 
 
-def is_model(tp: Any) -> bool:
-    """Classes whose instances the response encoder can produce from another object's attributes."""
-    tp = strip_annotated(tp)[0]
-    return isinstance(tp, type) and (issubclass(tp, msgspec.Struct) or dataclasses.is_dataclass(tp))
+def _model_fields(tp: Any) -> list[tuple[str, Any, bool]] | None:
+    """(JSON name, type, required) of each field of a Struct, dataclass or TypedDict class."""
+    if not isinstance(tp, type):
+        return None
+    if issubclass(tp, msgspec.Struct):
+        return [(field.encode_name, field.type, field.required) for field in msgspec.structs.fields(tp)]
+    if dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp, include_extras=True)
+        return [(field.name, hints.get(field.name, Any),
+                 field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING)
+                for field in dataclasses.fields(tp) if field.init]
+    if typing.is_typeddict(tp):
+        hints = typing.get_type_hints(tp, include_extras=True)
+        return [(name, hint, name in tp.__required_keys__) for name, hint in hints.items()]
+    return None
