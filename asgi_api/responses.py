@@ -22,6 +22,7 @@ from starlette.responses import (
 )
 
 from asgi_api.exceptions import ResponseValidationError
+from asgi_api.validation import dataclass_defaults
 
 __all__ = [
     "FileResponse", "HTMLResponse", "JSONResponse", "PlainTextResponse", "RedirectResponse", "Response",
@@ -64,19 +65,28 @@ def to_model(value: Any, model: Any) -> Any:
                                       body=value) from None
 
 
+def converter(model: Any) -> Callable[[Any], Any]:
+    """The return value as an instance of `model`, prepared once per route."""
+    fill = dataclass_defaults(model)
+    if fill is not None:
+        return lambda value: fill(to_model(value, model))
+    if isinstance(model, type):
+        # The common case, an endpoint returning the model itself, needs no conversion.
+        return lambda value: value if type(value) is model else to_model(value, model)
+    return lambda value: to_model(value, model)
+
+
 def serializer(model: Any) -> Callable[[Any], bytes]:
     """The function that turns a return value into JSON bytes, prepared once per route."""
     if model is None:
         return _free_encoder.encode
-    encode = _model_encoder.encode
-    if isinstance(model, type):
-        # The common case, an endpoint returning the model itself, needs no conversion.
-        return lambda value: encode(value if type(value) is model else to_model(value, model))
-    return lambda value: encode(to_model(value, model))
+    encode, convert = _model_encoder.encode, converter(model)
+    return lambda value: encode(convert(value))
 
 
 def to_content(model: Any) -> Callable[[Any], Any]:
     """For a non-JSON `response_class`: the return value as plain Python data."""
     if model is None:
-        return lambda value: msgspec.to_builtins(value, enc_hook=_encode_other) if not isinstance(value, (str, bytes)) else value
-    return lambda value: msgspec.to_builtins(to_model(value, model), enc_hook=_encode_other)
+        return lambda value: value if isinstance(value, (str, bytes)) else msgspec.to_builtins(value, enc_hook=_encode_other)
+    convert = converter(model)
+    return lambda value: msgspec.to_builtins(convert(value), enc_hook=_encode_other)

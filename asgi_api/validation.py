@@ -460,15 +460,71 @@ def _sequence_converter(tp: Any, constraints: dict[str, Any]) -> Converter:
 
 # --- JSON values and bodies ----------------------------------------------------------------------
 
+def dataclass_defaults(tp: Any) -> Callable[[Any], Any] | None:
+    """A function storing plain field defaults on dataclass instances msgspec created, or None.
+
+    msgspec leaves such fields to the class attribute when it builds a dataclass, and its encoder
+    then omits them; FastAPI would send them. Only type trees holding such dataclasses pay for it.
+    """
+    return _defaults_filler(tp, {})
+
+
+def _defaults_filler(tp: Any, seen: dict[Any, Any]) -> Callable[[Any], Any] | None:
+    tp = strip_annotated(tp)[0]
+    if tp in seen:
+        return lambda value: seen[tp](value) if seen[tp] else value
+    seen[tp] = None
+    fill: Callable[[Any], Any] | None = None
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp, include_extras=True)
+        defaults = {field.name: field.default for field in dataclasses.fields(tp)
+                    if field.default is not dataclasses.MISSING}
+        nested = {name: filler for name in hints if (filler := _defaults_filler(hints[name], seen)) is not None}
+        if defaults or nested:
+            def fill(value: Any) -> Any:
+                if dataclasses.is_dataclass(value) and hasattr(value, "__dict__"):
+                    stored = value.__dict__
+                    for name, default in defaults.items():
+                        if name not in stored:
+                            stored[name] = default
+                    for name, filler in nested.items():
+                        filler(stored.get(name))
+                return value
+    else:
+        parts = [_defaults_filler(arg, seen) for arg in get_args(tp) if arg is not Ellipsis]
+        if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+            hints = typing.get_type_hints(tp, include_extras=True)
+            fields = {name: filler for name in hints if (filler := _defaults_filler(hints[name], seen)) is not None}
+            if fields:
+                def fill(value: Any) -> Any:
+                    for name, filler in fields.items():
+                        filler(getattr(value, name, None))
+                    return value
+        elif any(parts):
+            inner = [part for part in parts if part is not None]
+
+            def fill(value: Any) -> Any:
+                items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple, set, frozenset)) else (value,)
+                for item in items:
+                    for part in inner:
+                        part(item)
+                return value
+    seen[tp] = fill
+    return fill
+
+
 def json_converter(tp: Any, constraints: dict[str, Any]) -> Callable[[bytes], Any]:
     """Decode one JSON document (a body, or one embedded body field) straight into `tp`."""
-    decoder = msgspec.json.Decoder(tp, strict=False)
+    decode = msgspec.json.Decoder(tp, strict=False).decode
+    fill = dataclass_defaults(tp)
+    if fill is not None:
+        decode = lambda raw, decode=decode: fill(decode(raw))  # noqa: E731
     checks = _checks(constraints)
     if not checks:
-        return decoder.decode
+        return decode
 
     def convert(raw: bytes) -> Any:
-        result = decoder.decode(raw)
+        result = decode(raw)
         try:
             for check in checks:
                 check(result)
