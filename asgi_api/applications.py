@@ -8,11 +8,14 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
 from starlette.types import ExceptionHandler, Lifespan, Receive, Scope, Send
 
+from asgi_api import docs
 from asgi_api.exception_handlers import DEFAULT_HANDLERS
+from asgi_api.openapi import get_openapi
 from asgi_api.params import DependsMarker
 from asgi_api.responses import JSONResponse
 from asgi_api.routing import APIRouter
@@ -41,8 +44,14 @@ class API(Starlette):
         exception_handlers: dict[Any, ExceptionHandler] | None = None,
         lifespan: Lifespan[Any] | None = None,
         root_path: str = "",
+        root_path_in_servers: bool = True,
         responses: dict[int | str, dict[str, Any]] | None = None,
         strict_content_type: bool = True,
+        openapi_url: str | None = "/openapi.json",
+        docs_url: str | None = "/docs",
+        redoc_url: str | None = "/redoc",
+        openapi_tags: list[dict[str, Any]] | None = None,
+        servers: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(debug=debug, middleware=middleware,
                          exception_handlers={**DEFAULT_HANDLERS, **(exception_handlers or {})})
@@ -51,6 +60,13 @@ class API(Starlette):
         self.description = description
         self.version = version
         self.root_path = root_path
+        self.root_path_in_servers = root_path_in_servers
+        self.openapi_url = openapi_url
+        self.docs_url = docs_url
+        self.redoc_url = redoc_url
+        self.openapi_tags = openapi_tags
+        self.servers = list(servers or [])
+        self.openapi_schema: dict[str, Any] | None = None
         self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         self.router: APIRouter = APIRouter(
             routes=routes,
@@ -62,6 +78,44 @@ class API(Starlette):
             responses=responses,
             strict_content_type=strict_content_type,
         )
+        self._add_docs_routes()
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI document, generated on first use and cached (start-up never pays for it)."""
+        if self.openapi_schema is None:
+            self.openapi_schema = get_openapi(
+                title=self.title, version=self.version, summary=self.summary, description=self.description,
+                routes=self.routes, tags=self.openapi_tags, servers=self.servers,
+            )
+        return self.openapi_schema
+
+    def _add_docs_routes(self) -> None:
+        if not self.openapi_url:
+            return
+        self.add_route(self.openapi_url, self._openapi_endpoint, include_in_schema=False)
+        assets = docs.local_assets()
+        for url, page, files in ((self.docs_url, docs.swagger_ui_html, docs.swagger_assets),
+                                 (self.redoc_url, docs.redoc_html, docs.redoc_assets)):
+            if not url:
+                continue
+            assets_path = f"{url.rstrip('/')}/assets" if assets is not None else None
+            if assets_path is not None:
+                self.router.routes.append(Mount(assets_path, app=files(assets)))  # type: ignore[arg-type]
+
+            async def endpoint(request: Request, page: Any = page, assets_path: str | None = assets_path) -> Response:
+                root = request.scope.get("root_path", "").rstrip("/")
+                return page(openapi_url=root + self.openapi_url, title=f"{self.title} - docs",  # type: ignore[operator]
+                            assets_url=root + assets_path if assets_path else None)
+
+            self.add_route(url, endpoint, include_in_schema=False)
+
+    async def _openapi_endpoint(self, request: Request) -> Response:
+        """The document, with the mount point or `--root-path` as the first server when there is one."""
+        document = self.openapi()
+        root = request.scope.get("root_path", "").rstrip("/")
+        if root and self.root_path_in_servers and all(server.get("url") != root for server in self.servers):
+            document = {**document, "servers": [{"url": root}, *self.servers]}
+        return JSONResponse(document)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.root_path:

@@ -18,12 +18,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute, compile_path, get_name
+from starlette._utils import get_route_path
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 
 from asgi_api import responses as _responses
 from asgi_api.dependencies import Body, Context, Dependant, call, path_param_names, resolved_hints, solve
 from asgi_api.exception_handlers import body_allowed, find_handler, run_handler
-from asgi_api.exceptions import RequestValidationError
+from asgi_api.exceptions import HTTPException, RequestValidationError
 from asgi_api.params import UNSET, DependsMarker
 from asgi_api.responses import JSONResponse
 
@@ -112,7 +113,17 @@ class APIRoute(Route):
         self._encode = _responses.serializer(self.response_model)
         self._content = _responses.to_content(self.response_model)
         self._override_plans: dict[Any, Dependant] = {}
+        self.siblings: list[BaseRoute] = [self]  # the routes of the router holding this one
         self.app = self.handle_request
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in self.methods:
+            # Unlike Starlette, `Allow` names every method of the path, not just this route's.
+            path = get_route_path(scope)
+            allowed = {method for route in self.siblings if isinstance(route, Route) and route.methods
+                       and route.path_regex.match(path) for method in route.methods}
+            raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
+        await self.app(scope, receive, send)
 
     async def handle_request(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI app of the route: solve, call, respond - and turn exceptions into error responses."""
@@ -261,6 +272,7 @@ class APIRouter(Router):
             openapi_extra=openapi_extra,
             strict_content_type=self.strict_content_type if strict_content_type is None else strict_content_type,
         )
+        route.siblings = self.routes
         self.routes.append(route)
 
     def api_route(self, path: str, *, methods: Sequence[str] | None = None, **options: Any) -> Callable[[Any], Any]:

@@ -1,0 +1,276 @@
+"""The OpenAPI 3.1 document of an app, built from the route plans with msgspec's JSON Schema support.
+
+It is generated on first use (never at start-up, never on the request path) and cached by `API`.
+"""
+
+from __future__ import annotations
+
+import http.client
+import inspect
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+from starlette.routing import BaseRoute
+
+from asgi_api.dependencies import BodyField, Dependant, RequestParam
+from asgi_api.exception_handlers import body_allowed
+from asgi_api.responses import JSONResponse
+from asgi_api.routing import APIRoute
+
+REF = "#/components/schemas/"
+METHODS_WITH_BODY = {"POST", "PUT", "PATCH", "DELETE"}
+_CONSTRAINT_KEYWORDS = {
+    "gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum",
+    "multiple_of": "multipleOf", "pattern": "pattern",
+}
+_VALIDATION_ERROR = {
+    "title": "ValidationError",
+    "type": "object",
+    "properties": {
+        "loc": {"title": "Location", "type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+        "msg": {"title": "Message", "type": "string"},
+        "type": {"title": "Error Type", "type": "string"},
+        "input": {"title": "Input"},
+        "ctx": {"title": "Context", "type": "object"},
+    },
+    "required": ["loc", "msg", "type"],
+}
+_HTTP_VALIDATION_ERROR = {
+    "title": "HTTPValidationError",
+    "type": "object",
+    "properties": {"detail": {"title": "Detail", "type": "array", "items": {"$ref": REF + "ValidationError"}}},
+}
+
+
+def unique_id(route: APIRoute) -> str:
+    """FastAPI's default operation id: name + path with non-word characters as `_` + method."""
+    return f"{re.sub(r'[^0-9a-zA-Z_]', '_', route.name + route.path_format)}_{sorted(route.methods)[0].lower()}"
+
+
+def _title(name: str) -> str:
+    return name.replace("_", " ").title()
+
+
+class _Schemas:
+    """Collects every type first, so one msgspec call names all components consistently."""
+
+    def __init__(self) -> None:
+        self.types: list[Any] = []
+
+    def add(self, tp: Any) -> int:
+        self.types.append(tp)
+        return len(self.types) - 1
+
+    def build(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        schemas, components = msgspec.json.schema_components(self.types, ref_template=REF + "{name}")
+        return list(schemas), components
+
+
+def _all_params(dependant: Dependant, location: str, seen: set[tuple[str, str]]) -> list[RequestParam]:
+    """A level's own parameters first, then its dependencies' (FastAPI's order), each name once."""
+    found: list[RequestParam] = []
+    for param in getattr(dependant, location):
+        key = (location, param.alias)
+        if key not in seen and param.marker.include_in_schema:
+            seen.add(key)
+            found.append(param)
+    for dependency in dependant.dependencies:
+        found.extend(_all_params(dependency, location, seen))
+    return found
+
+
+def _with_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> dict[str, Any]:
+    """Constraint keywords go on the non-null branch of an optional type, as pydantic puts them."""
+    if not constraints:
+        return schema
+    target = schema
+    for branch in schema.get("anyOf", ()):
+        if branch.get("type") != "null":
+            target = branch
+            break
+    for key, value in constraints.items():
+        if key in ("min_length", "max_length"):
+            prefix = "min" if key == "min_length" else "max"
+            suffix = "Items" if target.get("type") == "array" else "Length"
+            target[prefix + suffix] = value
+        else:
+            target[_CONSTRAINT_KEYWORDS[key]] = value
+    return schema
+
+
+def _field_schema(schema: dict[str, Any], name: str, marker: Any, required: bool, default: Any) -> dict[str, Any]:
+    schema = _with_constraints(dict(schema), marker.constraints)
+    schema["title"] = marker.title or _title(name)
+    if marker.description:
+        schema["description"] = marker.description
+    if not required:
+        try:
+            schema["default"] = msgspec.to_builtins(default())
+        except TypeError:
+            pass
+    if marker.examples:
+        schema["examples"] = msgspec.to_builtins(marker.examples)
+    return schema
+
+
+def _default_status(route: APIRoute) -> str:
+    if route.status_code is not None:
+        return str(route.status_code)
+    parameter = inspect.signature(route.response_class.__init__).parameters.get("status_code")
+    return str(parameter.default if parameter is not None and isinstance(parameter.default, int) else 200)
+
+
+def get_openapi(
+    *,
+    title: str,
+    version: str,
+    routes: Sequence[BaseRoute],
+    summary: str | None = None,
+    description: str | None = None,
+    tags: list[dict[str, Any]] | None = None,
+    servers: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The OpenAPI 3.1 document for the `APIRoute`s in `routes` (other routes are left out)."""
+    api_routes = [route for route in routes if isinstance(route, APIRoute) and route.include_in_schema]
+    schemas = _Schemas()
+    plans = []
+    for route in api_routes:
+        params = [param for location in ("path", "query", "header", "cookie")
+                  for param in _all_params(route.dependant, location, set())]
+        body = route.body.fields if route.body is not None else []
+        response_model = route.response_model if issubclass(route.response_class, JSONResponse) else None
+        plans.append((
+            route,
+            [(param, schemas.add(param.annotation)) for param in params],
+            [(field, schemas.add(field.annotation)) for field in body],
+            schemas.add(response_model) if response_model is not None else None,
+            {code: schemas.add(extra["model"]) for code, extra in route.responses.items() if "model" in extra},
+        ))
+    generated, components = schemas.build()
+    validation_used = False
+    paths: dict[str, dict[str, Any]] = {}
+    for route, params, body, response_index, extra_models in plans:
+        operation_id = route.operation_id or unique_id(route)
+        for method in sorted(route.methods):
+            operation: dict[str, Any] = {}
+            if route.tags:
+                operation["tags"] = list(route.tags)
+            operation["summary"] = route.summary or _title(route.name)
+            if route.description:
+                operation["description"] = route.description.split("\f")[0].strip()
+            operation["operationId"] = operation_id
+            if route.deprecated:
+                operation["deprecated"] = True
+            if params:
+                operation["parameters"] = [_parameter(param, generated[index]) for param, index in params]
+            if body and method in METHODS_WITH_BODY:
+                operation["requestBody"] = _request_body(route, body, generated, components, operation_id)
+            operation["responses"] = _responses(
+                route, generated[response_index] if response_index is not None else None,
+                {code: generated[index] for code, index in extra_models.items()})
+            if (params or body) and not {"422", "4XX", "default"} & set(operation["responses"]):
+                operation["responses"]["422"] = {
+                    "description": "Validation Error",
+                    "content": {"application/json": {"schema": {"$ref": REF + "HTTPValidationError"}}},
+                }
+                validation_used = True
+            if route.openapi_extra:
+                _deep_update(operation, route.openapi_extra)
+            paths.setdefault(route.path_format, {})[method.lower()] = operation
+    if validation_used:
+        components["ValidationError"] = _VALIDATION_ERROR
+        components["HTTPValidationError"] = _HTTP_VALIDATION_ERROR
+    info: dict[str, Any] = {"title": title, "version": version}
+    if summary:
+        info["summary"] = summary
+    if description:
+        info["description"] = description
+    document: dict[str, Any] = {"openapi": "3.1.0", "info": info}
+    if servers:
+        document["servers"] = servers
+    document["paths"] = paths
+    if components:
+        document["components"] = {"schemas": dict(sorted(components.items()))}
+    if tags:
+        document["tags"] = tags
+    return document
+
+
+def _parameter(param: RequestParam, schema: dict[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "name": param.alias,
+        "in": param.loc,
+        "required": param.required,
+        "schema": _field_schema(schema, param.alias, param.marker, param.required, param.default),
+    }
+    if param.marker.description:
+        entry["description"] = param.marker.description
+    if param.marker.deprecated:
+        entry["deprecated"] = True
+    return entry
+
+
+def _request_body(route: APIRoute, body: list[tuple[BodyField, int]], generated: list[dict[str, Any]],
+                  components: dict[str, Any], operation_id: str) -> dict[str, Any]:
+    media_type = body[0][0].marker.media_type
+    if route.body is not None and route.body.whole is not None:
+        field, index = body[0]
+        schema = _with_constraints(dict(generated[index]), field.marker.constraints)
+        if "$ref" not in schema:
+            schema["title"] = field.marker.title or _title(field.name)
+        return {"content": {media_type: {"schema": schema}}, "required": field.required}
+    name = f"Body_{operation_id}"
+    properties = {field.alias: _field_schema(generated[index], field.alias, field.marker, field.required, field.default)
+                  for field, index in body}
+    component: dict[str, Any] = {"properties": properties, "type": "object"}
+    required = [field.alias for field, _ in body if field.required]
+    if required:
+        component["required"] = required
+    component["title"] = name
+    components[name] = component
+    return {"content": {media_type: {"schema": {"$ref": REF + name}}}, "required": bool(required)}
+
+
+def _responses(route: APIRoute, model_schema: dict[str, Any] | None,
+               extra_schemas: dict[int | str, dict[str, Any]]) -> dict[str, Any]:
+    status = _default_status(route)
+    response: dict[str, Any] = {"description": route.response_description}
+    media_type = route.response_class.media_type
+    if body_allowed(int(status)) and media_type:
+        if issubclass(route.response_class, JSONResponse):
+            schema = model_schema if model_schema is not None else {}
+        else:
+            schema = {"type": "string"}
+        response["content"] = {media_type: {"schema": schema}}
+    responses: dict[str, Any] = {status: response}
+    for code, extra in route.responses.items():
+        key = str(code).upper()
+        key = "default" if key == "DEFAULT" else key
+        extra = {name: value for name, value in extra.items() if name != "model"}
+        if code in extra_schemas:
+            schema = extra.setdefault("content", {}).setdefault(media_type or "application/json", {})
+            schema.setdefault("schema", {}).update(extra_schemas[code])
+        entry = responses.setdefault(key, {})
+        description = extra.get("description") or entry.get("description") or _status_text(key) or "Additional Response"
+        _deep_update(entry, extra)
+        entry["description"] = description
+    return responses
+
+
+def _status_text(code: str) -> str | None:
+    if code.isdigit():
+        return http.client.responses.get(int(code))
+    return {"1XX": "Information", "2XX": "Success", "3XX": "Redirection", "4XX": "Client Error",
+            "5XX": "Server Error", "default": "Default Response"}.get(code)
+
+
+def _deep_update(target: dict[str, Any], update: dict[str, Any]) -> None:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_update(target[key], value)
+        elif isinstance(value, list) and isinstance(target.get(key), list):
+            target[key] = target[key] + value
+        else:
+            target[key] = value
