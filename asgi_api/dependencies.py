@@ -26,8 +26,8 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from asgi_api import params, validation
-from asgi_api.exceptions import HTTPException, RequestValidationError
+from asgi_api import json_body, params, validation
+from asgi_api.exceptions import HTTPException
 from asgi_api.validation import Error, Invalid
 
 _PATH_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -66,7 +66,7 @@ class BodyField:
         self.marker = marker
         self.alias = marker.alias or name
         self.required, self.default = _default_of(default, marker)
-        self.decode = validation.json_converter(annotation, marker.constraints)
+        self.decode = json_body.json_converter(annotation, marker.constraints)
 
 
 def _default_of(default: Any, marker: params.Param, always_required: bool = False) -> tuple[bool, Callable[[], Any]]:
@@ -297,15 +297,15 @@ class Body:
         except Invalid as exc:
             context.body = _Failed(_relocate(exc.errors, ("body",)))
         except (msgspec.DecodeError, RecursionError):
-            raise validation.json_problem(raw) or HTTPException(400, "There was an error parsing the body") from None
+            raise json_body.json_problem(raw) or HTTPException(400, "There was an error parsing the body") from None
 
     def _misfit(self, raw: bytes) -> Any:
-        problem = validation.json_problem(raw)
+        problem = json_body.json_problem(raw)
         if problem is not None:
             raise problem
         if self.whole is None:
             return _NotObject()  # keyed fields need an object: each of them is missing
-        return _Failed(validation.body_errors(msgspec.json.decode(raw), self.whole.annotation, ["body"]))
+        return _Failed(json_body.body_errors(msgspec.json.decode(raw), self.whole.annotation, ["body"]))
 
     def value(self, field: BodyField, context: Context) -> tuple[Any, list[Error]]:
         body = context.body
@@ -326,7 +326,7 @@ class Body:
         try:
             return field.decode(raw), []
         except msgspec.ValidationError:
-            return None, validation.body_errors(msgspec.json.decode(raw), field.annotation, loc)
+            return None, json_body.body_errors(msgspec.json.decode(raw), field.annotation, loc)
         except Invalid as exc:
             return None, _relocate(exc.errors, loc)
 
@@ -359,7 +359,7 @@ class _NotObject:
 def _convert_raw(field: BodyField, raw: bytes) -> tuple[Any, list[Error]]:
     """A body sent with a non-JSON content type is validated as a string, as FastAPI does with bytes."""
     text = raw.decode("utf-8", "replace")
-    errors = validation.body_errors(text, field.annotation, ["body"])
+    errors = json_body.body_errors(text, field.annotation, ["body"])
     if errors:
         return None, errors
     return msgspec.convert(text, field.annotation, strict=False), []

@@ -22,7 +22,7 @@ from starlette.responses import (
 )
 
 from asgi_api.exceptions import ResponseValidationError
-from asgi_api.validation import dataclass_defaults
+from asgi_api.json_body import dataclass_defaults
 
 __all__ = [
     "FileResponse", "HTMLResponse", "JSONResponse", "PlainTextResponse", "RedirectResponse", "Response",

@@ -1,0 +1,296 @@
+"""JSON bodies: decoded by msgspec straight from bytes, and its errors rephrased as FastAPI's.
+
+Decoding happens once per request with a decoder prepared per route. Only when it fails do we
+decode again, untyped, to find every offending value and phrase each error as pydantic would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import json
+import re
+import typing
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any, get_args, get_origin
+
+import msgspec
+
+from asgi_api.exceptions import HTTPException, RequestValidationError
+from asgi_api.validation import (
+    PARSERS,
+    Error,
+    Fail,
+    Invalid,
+    constraint_checks,
+    error,
+    expected_text,
+    missing,
+    strip_annotated,
+    union_members,
+)
+
+
+def dataclass_defaults(tp: Any) -> Callable[[Any], Any] | None:
+    """A function storing plain field defaults on dataclass instances msgspec created, or None.
+
+    msgspec leaves such fields to the class attribute when it builds a dataclass, and its encoder
+    then omits them; FastAPI would send them. Only type trees holding such dataclasses pay for it.
+    """
+    return _defaults_filler(tp, {})
+
+
+def _defaults_filler(tp: Any, seen: dict[Any, Any]) -> Callable[[Any], Any] | None:
+    tp = strip_annotated(tp)[0]
+    if tp in seen:
+        return lambda value: seen[tp](value) if seen[tp] else value
+    seen[tp] = None
+    fill: Callable[[Any], Any] | None = None
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp, include_extras=True)
+        defaults = {field.name: field.default for field in dataclasses.fields(tp)
+                    if field.default is not dataclasses.MISSING}
+        nested = {name: filler for name in hints if (filler := _defaults_filler(hints[name], seen)) is not None}
+        if defaults or nested:
+            def fill(value: Any) -> Any:
+                if dataclasses.is_dataclass(value) and hasattr(value, "__dict__"):
+                    stored = value.__dict__
+                    for name, default in defaults.items():
+                        if name not in stored:
+                            stored[name] = default
+                    for name, filler in nested.items():
+                        filler(stored.get(name))
+                return value
+    else:
+        parts = [_defaults_filler(arg, seen) for arg in get_args(tp) if arg is not Ellipsis]
+        if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+            hints = typing.get_type_hints(tp, include_extras=True)
+            fields = {name: filler for name in hints if (filler := _defaults_filler(hints[name], seen)) is not None}
+            if fields:
+                def fill(value: Any) -> Any:
+                    for name, filler in fields.items():
+                        filler(getattr(value, name, None))
+                    return value
+        elif any(parts):
+            inner = [part for part in parts if part is not None]
+
+            def fill(value: Any) -> Any:
+                items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple, set, frozenset)) else (value,)
+                for item in items:
+                    for part in inner:
+                        part(item)
+                return value
+    seen[tp] = fill
+    return fill
+
+
+def json_converter(tp: Any, constraints: dict[str, Any]) -> Callable[[bytes], Any]:
+    """Decode one JSON document (a body, or one embedded body field) straight into `tp`."""
+    decode = msgspec.json.Decoder(tp, strict=False).decode
+    fill = dataclass_defaults(tp)
+    if fill is not None:
+        decode = lambda raw, decode=decode: fill(decode(raw))  # noqa: E731
+    checks = constraint_checks(constraints)
+    if not checks:
+        return decode
+
+    def convert(raw: bytes) -> Any:
+        result = decode(raw)
+        try:
+            for check in checks:
+                check(result)
+        except Fail as exc:
+            raise Invalid([error(exc.type, exc.msg, result, (), exc.ctx)]) from None
+        return result
+
+    return convert
+
+
+def json_problem(raw: bytes) -> Exception | None:
+    """None when `raw` is JSON; otherwise what FastAPI raises for it.
+
+    A syntax error is a 422 whose `loc` ends with the offending position; anything else that stops
+    Python's parser (invalid UTF-8, nesting too deep) is FastAPI's 400.
+    """
+    try:
+        json.loads(raw)
+    except json.JSONDecodeError as exc:
+        entry = error("json_invalid", "JSON decode error", {}, ("body", exc.pos), {"error": exc.msg})
+        return RequestValidationError([entry], body=exc.doc)
+    except (ValueError, RecursionError):
+        return HTTPException(400, "There was an error parsing the body")
+    return None
+
+
+_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>.*)`)?$", re.DOTALL)
+_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")
+
+
+def translate(exc: msgspec.ValidationError, tp: Any, document: Any) -> Error:
+    """Rephrase msgspec's error about decoding `document` into `tp` as FastAPI's entry.
+
+    `document` is the same input decoded without a type, to report the offending value as `input`.
+    """
+    match = _AT.match(str(exc))
+    assert match is not None
+    message, loc = match["message"], []
+    for step in _STEP.finditer(match["path"] or ""):
+        if step.group(0) == "[...]":
+            break
+        loc.append(step[1] if step[1] is not None else int(step[2]))
+    value, found = _value_at(document, loc)
+    target = _info_at(msgspec.inspect.type_info(tp), loc)
+    if message.startswith("Object missing required field"):
+        name = message.split("`")[1]
+        return missing([*loc, name], value)
+    if not found:
+        value = None
+    problem = _describe(message, target, value)
+    return error(problem.type, problem.msg, value, loc, problem.ctx)
+
+
+def _value_at(document: Any, loc: list[Any]) -> tuple[Any, bool]:
+    for step in loc:
+        try:
+            document = document[step]
+        except (KeyError, IndexError, TypeError):
+            return None, False
+    return document, True
+
+
+def _info_at(info: msgspec.inspect.Type, loc: list[Any]) -> msgspec.inspect.Type:
+    for step in loc:
+        info = _without_null(info)
+        if isinstance(info, (msgspec.inspect.StructType, msgspec.inspect.DataclassType, msgspec.inspect.TypedDictType)):
+            fields = {field.encode_name: field.type for field in info.fields}
+            info = fields.get(step, msgspec.inspect.AnyType())
+        elif isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.SetType, msgspec.inspect.FrozenSetType,
+                               msgspec.inspect.VarTupleType)):
+            info = info.item_type
+        elif isinstance(info, msgspec.inspect.TupleType) and isinstance(step, int) and step < len(info.item_types):
+            info = info.item_types[step]
+        elif isinstance(info, msgspec.inspect.DictType):
+            info = info.value_type
+        else:
+            return msgspec.inspect.AnyType()
+    return _without_null(info)
+
+
+def _without_null(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
+    if isinstance(info, msgspec.inspect.UnionType):
+        members = [member for member in info.types if not isinstance(member, msgspec.inspect.NoneType)]
+        if len(members) == 1:
+            return members[0]
+    return info
+
+
+_CONSTRAINT = re.compile(r"^Expected `[^`]*` (?:of length )?(?P<op>>=|<=|>|<) (?P<bound>.+)$")
+_PYTHON_TYPE: dict[type, type] = {
+    msgspec.inspect.IntType: int, msgspec.inspect.FloatType: float, msgspec.inspect.BoolType: bool,
+    msgspec.inspect.StrType: str, msgspec.inspect.DecimalType: decimal.Decimal, msgspec.inspect.UUIDType: uuid.UUID,
+    msgspec.inspect.DateTimeType: datetime.datetime, msgspec.inspect.DateType: datetime.date,
+    msgspec.inspect.TimeType: datetime.time,
+}
+
+
+def _describe(message: str, target: msgspec.inspect.Type, value: Any) -> Fail:
+    """Which pydantic error a msgspec message about `value` (of expected type `target`) stands for."""
+    if isinstance(target, (msgspec.inspect.EnumType, msgspec.inspect.LiteralType)):
+        choices = [member.value for member in target.cls] if isinstance(target, msgspec.inspect.EnumType) \
+            else list(target.values)
+        expected = expected_text(choices)
+        kind = "enum" if isinstance(target, msgspec.inspect.EnumType) else "literal_error"
+        return Fail(kind, f"Input should be {expected}", {"expected": expected})
+    constraint = _CONSTRAINT.match(message)
+    if constraint is not None or "multiple of" in message or "matching regex" in message:
+        return _constraint_failure(target, value)
+    python_type = _PYTHON_TYPE.get(type(target))
+    if python_type is not None:
+        try:
+            PARSERS[python_type](value)
+        except Fail as exc:
+            return exc
+    if isinstance(target, msgspec.inspect.StructType):
+        return Fail("model_attributes_type", "Input should be a valid dictionary or object to extract fields from")
+    if isinstance(target, msgspec.inspect.DataclassType):
+        name = target.cls.__name__
+        return Fail("dataclass_type", f"Input should be a dictionary or an instance of {name}", {"class_name": name})
+    if isinstance(target, (msgspec.inspect.DictType, msgspec.inspect.TypedDictType)):
+        return Fail("dict_type", "Input should be a valid dictionary")
+    if isinstance(target, msgspec.inspect.ListType):
+        return Fail("list_type", "Input should be a valid list")
+    if isinstance(target, (msgspec.inspect.SetType, msgspec.inspect.FrozenSetType)):
+        return Fail("set_type", "Input should be a valid set")
+    if isinstance(target, (msgspec.inspect.TupleType, msgspec.inspect.VarTupleType)):
+        return Fail("tuple_type", "Input should be a valid tuple")
+    return Fail("value_error", f"Value error, {message}")
+
+
+def _constraint_failure(target: msgspec.inspect.Type, value: Any) -> Fail:
+    constraints = {key: getattr(target, key) for key in
+                   ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
+                   if getattr(target, key, None) is not None}
+    try:
+        for check in constraint_checks(constraints):
+            check(value)
+    except Fail as exc:
+        return exc
+    return Fail("value_error", "Value error, constraint not met")
+
+
+def body_errors(document: Any, tp: Any, loc: Sequence[Any]) -> list[Error]:
+    """Every error of a decoded JSON `document` against `tp`, as pydantic reports them.
+
+    msgspec stops at the first error; on this (error-only) path we descend into model fields, list
+    items and dict values so that the client learns about all of them at once.
+    """
+    try:
+        msgspec.convert(document, tp, strict=False)
+        return []
+    except msgspec.ValidationError as exc:
+        first = exc
+    base = strip_annotated(tp)[0]
+    members = union_members(base)
+    if members is not None and document is not None:
+        others = [member for member in members if member is not type(None)]
+        base = others[0] if len(others) == 1 else base
+    errors: list[Error] = []
+    fields = _model_fields(base)
+    origin, args = get_origin(base) or base, get_args(base)
+    if fields is not None and isinstance(document, dict):
+        for name, field_type, required in fields:
+            if name in document:
+                errors.extend(body_errors(document[name], field_type, [*loc, name]))
+            elif required:
+                errors.append(missing([*loc, name], document))
+    elif isinstance(origin, type) and issubclass(origin, (list, set, frozenset, tuple)) and isinstance(document, list):
+        if args and (origin is not tuple or args[-1] is Ellipsis):
+            for index, item in enumerate(document):
+                errors.extend(body_errors(item, args[0], [*loc, index]))
+    elif isinstance(origin, type) and issubclass(origin, dict) and isinstance(document, dict) and len(args) == 2:
+        for key, item in document.items():
+            errors.extend(body_errors(item, args[1], [*loc, key]))
+    if errors:
+        return errors
+    entry = translate(first, tp, document)
+    entry["loc"] = [*loc, *entry["loc"]]
+    return [entry]
+
+
+def _model_fields(tp: Any) -> list[tuple[str, Any, bool]] | None:
+    """(JSON name, type, required) of each field of a Struct, dataclass or TypedDict class."""
+    if not isinstance(tp, type):
+        return None
+    if issubclass(tp, msgspec.Struct):
+        return [(field.encode_name, field.type, field.required) for field in msgspec.structs.fields(tp)]
+    if dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp, include_extras=True)
+        return [(field.name, hints.get(field.name, Any),
+                 field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING)
+                for field in dataclasses.fields(tp) if field.init]
+    if typing.is_typeddict(tp):
+        hints = typing.get_type_hints(tp, include_extras=True)
+        return [(name, hint, name in tp.__required_keys__) for name, hint in hints.items()]
+    return None
