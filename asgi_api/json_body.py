@@ -23,8 +23,8 @@ from asgi_api.validation import (
     PARSERS,
     Error,
     Fail,
-    Invalid,
     constraint_checks,
+    enforce,
     error,
     expected_text,
     missing,
@@ -98,11 +98,7 @@ def json_converter(tp: Any, constraints: dict[str, Any]) -> Callable[[bytes], An
 
     def convert(raw: bytes) -> Any:
         result = decode(raw)
-        try:
-            for check in checks:
-                check(result)
-        except Fail as exc:
-            raise Invalid([error(exc.type, exc.msg, result, (), exc.ctx)]) from None
+        enforce(checks, result, result)
         return result
 
     return convert

@@ -388,6 +388,15 @@ def constraint_checks(constraints: dict[str, Any]) -> list[Callable[[Any], None]
     return checks
 
 
+def enforce(checks: list[Callable[[Any], None]], value: Any, input_: Any) -> None:
+    """Run constraint checks on a converted value; a failure reports `input_` (what was sent)."""
+    try:
+        for check in checks:
+            check(value)
+    except Fail as exc:
+        raise Invalid([error(exc.type, exc.msg, input_, (), exc.ctx)]) from None
+
+
 def _constraints_of(metadata: Sequence[Any]) -> dict[str, Any]:
     """Constraints written as `msgspec.Meta(...)` inside `Annotated` count too."""
     found: dict[str, Any] = {}
@@ -413,10 +422,9 @@ def string_converter(tp: Any, constraints: dict[str, Any]) -> Converter:
     def convert(value: Any) -> Any:
         try:
             result = parse(value)
-            for check in checks:
-                check(result)
         except Fail as exc:
             raise Invalid([error(exc.type, exc.msg, value, (), exc.ctx)]) from None
+        enforce(checks, result, value)
         return result
 
     return convert
@@ -441,11 +449,7 @@ def _sequence_converter(tp: Any, constraints: dict[str, Any]) -> Converter:
                 errors.extend({**entry, "loc": [index, *entry["loc"]]} for entry in exc.errors)
         if errors:
             raise Invalid(errors)
-        try:
-            for check in checks:
-                check(items)
-        except Fail as exc:
-            raise Invalid([error(exc.type, exc.msg, values, (), exc.ctx)]) from None
+        enforce(checks, items, values)
         return build(items)
 
     return convert
