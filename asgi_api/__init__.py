@@ -10,7 +10,7 @@ from asgi_api.applications import API
 from asgi_api.dependencies import response_scoped_dependency
 from asgi_api.exceptions import HTTPException, RequestValidationError
 from asgi_api.params import Body, Cookie, Depends, Header, Path, Query
-from asgi_api.routing import APIRoute, APIRouter, method_paths_from_routes
+from asgi_api.routing import APIRoute, APIRouter, APIWebSocketRoute, method_paths_from_routes
 
 __version__ = "0.1.0"
 
@@ -18,6 +18,7 @@ __all__ = [
     "API",
     "APIRoute",
     "APIRouter",
+    "APIWebSocketRoute",
     "BackgroundTasks",
     "Body",
     "Cookie",

@@ -52,8 +52,9 @@ class API(Starlette):
         redoc_url: str | None = "/redoc",
         openapi_tags: list[dict[str, Any]] | None = None,
         servers: list[dict[str, Any]] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
-        super().__init__(debug=debug, middleware=middleware,
+        super().__init__(debug=debug, middleware=middleware, max_body_size=max_body_size,
                          exception_handlers={**DEFAULT_HANDLERS, **(exception_handlers or {})})
         self.title = title
         self.summary = summary
@@ -151,6 +152,9 @@ class API(Starlette):
 
     def trace(self, path: str, **options: Any) -> Callable[[Any], Any]:
         return self.router.trace(path, **options)
+
+    def websocket(self, path: str, name: str | None = None, **options: Any) -> Callable[[Any], Any]:
+        return self.router.websocket(path, name, **options)
 
     def include_router(self, router: APIRouter, **options: Any) -> None:
         """Add `router`'s routes (see `APIRouter.include_router` for the options)."""

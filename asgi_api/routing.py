@@ -8,6 +8,7 @@ request itself, so behaviour is the same whether it runs inside an `API` or a pl
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import types
 import typing
@@ -15,11 +16,13 @@ from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
+from starlette import status
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute, compile_path, get_name
 from starlette._utils import get_route_path
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from asgi_api import responses as _responses
 from asgi_api.dependencies import Body, Context, Dependant, call, path_param_names, resolved_hints, solve
@@ -188,6 +191,46 @@ class APIRoute(Route):
         return response
 
 
+class APIWebSocketRoute(WebSocketRoute):
+    """A WebSocket endpoint with FastAPI's injection: path, query, header, cookie values, `Depends`.
+
+    Invalid parameters close the connection with 1008 (policy violation), as FastAPI does.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], *, name: str | None = None,
+                 dependencies: Sequence[DependsMarker] | None = None,
+                 dependency_overrides_provider: Any = None) -> None:
+        assert path.startswith("/"), "Routed paths must start with '/'"
+        self.path = path
+        self.endpoint = endpoint
+        self.name = get_name(endpoint) if name is None else name
+        self.dependencies = list(dependencies or [])
+        self.dependency_overrides_provider = dependency_overrides_provider
+        self.path_regex, self.path_format, self.param_convertors = compile_path(path)
+        names = path_param_names(self.path_format)
+        self.dependant = Dependant(endpoint, path_names=names)
+        self.dependant.dependencies[:0] = [
+            Dependant(marker.dependency, use_cache=marker.use_cache, scope=marker.scope, path_names=names)  # type: ignore[arg-type]
+            for marker in self.dependencies
+        ]
+        self._override_plans: dict[Any, Dependant] = {}
+        self.app = self.handle_websocket
+
+    async def handle_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        provider = self.dependency_overrides_provider or scope.get("app")
+        overrides = getattr(provider, "dependency_overrides", None)
+        async with AsyncExitStack() as request_stack, AsyncExitStack() as response_stack:
+            context = Context(websocket, request_stack, response_stack, overrides, self._override_plans)  # type: ignore[arg-type]
+            values, errors = await solve(self.dependant, context, None)
+            if errors:
+                reason = json.dumps(errors, default=str)
+                await websocket.close(code=status.WS_1008_POLICY_VIOLATION,
+                                      reason=reason if len(reason.encode()) <= 123 else "Invalid parameters")
+                return
+            await call(self.dependant, values, context)
+
+
 class APIRouter(Router):
     """A group of API routes with a shared prefix, tags, dependencies and responses.
 
@@ -308,6 +351,23 @@ class APIRouter(Router):
     def trace(self, path: str, **options: Any) -> Callable[[Any], Any]:
         return self.api_route(path, methods=["TRACE"], **options)
 
+    def add_api_websocket_route(self, path: str, endpoint: Callable[..., Any], name: str | None = None, *,
+                                dependencies: Sequence[DependsMarker] | None = None) -> None:
+        route = APIWebSocketRoute(self.prefix + path, endpoint, name=name,
+                                  dependencies=[*self.dependencies, *(dependencies or [])],
+                                  dependency_overrides_provider=self.dependency_overrides_provider)
+        self.routes.append(route)
+
+    def websocket(self, path: str, name: str | None = None, *,
+                  dependencies: Sequence[DependsMarker] | None = None) -> Callable[[Any], Any]:
+        """Decorator: a WebSocket endpoint taking `websocket: WebSocket` and injected parameters."""
+
+        def decorator(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_api_websocket_route(path, endpoint, name=name, dependencies=dependencies)
+            return endpoint
+
+        return decorator
+
     def include_router(
         self,
         router: APIRouter,
@@ -347,6 +407,9 @@ class APIRouter(Router):
                     openapi_extra=route.openapi_extra,
                     strict_content_type=route.strict_content_type,
                 )
+            elif isinstance(route, APIWebSocketRoute):
+                self.add_api_websocket_route(prefix + route.path, route.endpoint, name=route.name,
+                                             dependencies=[*(dependencies or []), *route.dependencies])
             elif isinstance(route, Route):
                 self.add_route(self.prefix + prefix + route.path, route.endpoint,
                                methods=sorted(route.methods or ()) or None, name=route.name,
