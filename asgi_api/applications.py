@@ -11,7 +11,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
-from starlette.types import ExceptionHandler, Lifespan, Receive, Scope, Send
+from starlette.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope, Send
 
 from asgi_api import docs
 from asgi_api.exception_handlers import DEFAULT_HANDLERS
@@ -79,7 +79,12 @@ class API(Starlette):
             responses=responses,
             strict_content_type=strict_content_type,
         )
+
+    def build_middleware_stack(self) -> ASGIApp:
+        # The documentation routes go last, when the app first runs, so that they are never matched
+        # before (nor shadow) the app's own routes.
         self._add_docs_routes()
+        return super().build_middleware_stack()
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI document, generated on first use and cached (start-up never pays for it)."""

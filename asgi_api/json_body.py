@@ -42,11 +42,17 @@ def dataclass_defaults(tp: Any) -> Callable[[Any], Any] | None:
     return _defaults_filler(tp, {})
 
 
+_PENDING: Any = object()
+
+
 def _defaults_filler(tp: Any, seen: dict[Any, Any]) -> Callable[[Any], Any] | None:
     tp = strip_annotated(tp)[0]
     if tp in seen:
+        if seen[tp] is not _PENDING:
+            return seen[tp]
+        # A recursive type: its filler is not built yet, look it up when it runs.
         return lambda value: seen[tp](value) if seen[tp] else value
-    seen[tp] = None
+    seen[tp] = _PENDING
     fill: Callable[[Any], Any] | None = None
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         hints = typing.get_type_hints(tp, include_extras=True)
