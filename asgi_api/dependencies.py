@@ -12,6 +12,7 @@ import contextlib
 import copy
 import functools
 import inspect
+import json
 import re
 import typing
 from collections.abc import AsyncIterator, Callable
@@ -27,7 +28,6 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from asgi_api import json_body, params, validation
-from asgi_api.exceptions import HTTPException
 from asgi_api.validation import Error, Invalid
 
 _PATH_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -58,7 +58,7 @@ class RequestParam:
 class BodyField:
     """A JSON body value: the whole body, or one key of it when several are merged or embedded."""
 
-    __slots__ = ("name", "alias", "required", "default", "annotation", "marker", "decode")
+    __slots__ = ("name", "alias", "required", "default", "annotation", "marker", "json")
 
     def __init__(self, name: str, annotation: Any, marker: params.BodyParam, default: Any) -> None:
         self.name = name
@@ -66,7 +66,7 @@ class BodyField:
         self.marker = marker
         self.alias = marker.alias or name
         self.required, self.default = _default_of(default, marker)
-        self.decode = json_body.json_converter(annotation, marker.constraints)
+        self.json = json_body.JsonValue(annotation, marker.constraints)
 
 
 def _default_of(default: Any, marker: params.Param, always_required: bool = False) -> tuple[bool, Callable[[], Any]]:
@@ -261,8 +261,8 @@ class Context:
     def document(self) -> Any:
         """The request body decoded without a type, for error reports."""
         try:
-            return msgspec.json.decode(self.raw_body) if self.raw_body else None
-        except (msgspec.DecodeError, RecursionError):
+            return json.loads(self.raw_body) if self.raw_body else None
+        except (ValueError, RecursionError):
             return self.raw_body.decode("utf-8", "replace")
 
 
@@ -287,25 +287,22 @@ class Body:
         if not (_is_json(content_type) if content_type else not self.strict_content_type):
             context.body = _NotJson(raw)
             return
+        json_body.refuse_lone_surrogates(raw)
         try:
             if self.whole is not None:
-                context.body = _Decoded(self.whole.decode(raw))
+                context.body = _Decoded(self.whole.json.from_bytes(raw))
             else:
                 context.body = _OBJECT_OF_RAW.decode(raw)
-        except msgspec.ValidationError:
-            context.body = self._misfit(raw)
         except Invalid as exc:
             context.body = _Failed(_relocate(exc.errors, ("body",)))
-        except (msgspec.DecodeError, RecursionError):
-            raise json_body.json_problem(raw) or HTTPException(400, "There was an error parsing the body") from None
-
-    def _misfit(self, raw: bytes) -> Any:
-        problem = json_body.json_problem(raw)
-        if problem is not None:
-            raise problem
-        if self.whole is None:
-            return _NotObject()  # keyed fields need an object: each of them is missing
-        return _Failed(json_body.body_errors(msgspec.json.decode(raw), self.whole.annotation, ["body"]))
+        except _UNDECODABLE:
+            document = json_body.parse_document(raw)
+            if self.whole is not None:
+                value, errors = self.whole.json.from_document(document, ["body"])
+                context.body = _Failed(errors) if errors else _Decoded(value)
+            else:
+                # Keyed fields need an object: otherwise each of them is missing.
+                context.body = document if isinstance(document, dict) else _NotObject()
 
     def value(self, field: BodyField, context: Context) -> tuple[Any, list[Error]]:
         body = context.body
@@ -315,20 +312,28 @@ class Body:
             if isinstance(body, _Failed):
                 return None, body.errors
             if isinstance(body, _NotJson):
-                return _convert_raw(field, body.raw)
+                return field.json.from_document(body.raw.decode("utf-8", "replace"), ["body"])
             return _missing_or_default(field, ["body"])
         loc = ["body", field.alias]
         if isinstance(body, _NotObject):
             return None, [validation.missing(loc)]
-        raw = body.get(field.alias) if isinstance(body, dict) else None
-        if raw is None:
+        value = body.get(field.alias, _ABSENT) if isinstance(body, dict) else _ABSENT
+        if value is _ABSENT:
             return _missing_or_default(field, loc)
+        if not isinstance(value, msgspec.Raw):
+            return field.json.from_document(value, loc)
         try:
-            return field.decode(raw), []
-        except msgspec.ValidationError:
-            return None, json_body.body_errors(msgspec.json.decode(raw), field.annotation, loc)
+            return field.json.from_bytes(value), []
         except Invalid as exc:
             return None, _relocate(exc.errors, loc)
+        except _UNDECODABLE:
+            return field.json.from_document(json_body.parse_document(bytes(value)), loc)
+
+
+# What msgspec raises for bytes that are not (fitting) JSON: its ValidationError is a DecodeError,
+# invalid UTF-8 raises UnicodeDecodeError.
+_UNDECODABLE = (msgspec.DecodeError, RecursionError, UnicodeDecodeError)
+_ABSENT: Any = object()
 
 
 class _Decoded:
@@ -354,15 +359,6 @@ class _NotJson:
 
 class _NotObject:
     """A JSON body that is not an object, where fields are read by key."""
-
-
-def _convert_raw(field: BodyField, raw: bytes) -> tuple[Any, list[Error]]:
-    """A body sent with a non-JSON content type is validated as a string, as FastAPI does with bytes."""
-    text = raw.decode("utf-8", "replace")
-    errors = json_body.body_errors(text, field.annotation, ["body"])
-    if errors:
-        return None, errors
-    return msgspec.convert(text, field.annotation, strict=False), []
 
 
 def _missing_or_default(field: BodyField | RequestParam, loc: list[Any]) -> tuple[Any, list[Error]]:

@@ -92,45 +92,77 @@ def _defaults_filler(tp: Any, seen: dict[Any, Any]) -> Callable[[Any], Any] | No
     return fill
 
 
-def json_converter(tp: Any, constraints: dict[str, Any]) -> Callable[[bytes], Any]:
-    """Decode one JSON document (a body, or one embedded body field) straight into `tp`."""
-    decode = msgspec.json.Decoder(tp, strict=False).decode
-    fill = dataclass_defaults(tp)
-    if fill is not None:
-        decode = lambda raw, decode=decode: fill(decode(raw))  # noqa: E731
-    checks = constraint_checks(constraints)
-    if not checks:
-        return decode
+class JsonValue:
+    """How one JSON value - a whole body, or one field of it - becomes a typed value.
 
-    def convert(raw: bytes) -> Any:
-        result = decode(raw)
-        enforce(checks, result, result)
-        return result
-
-    return convert
-
-
-def json_problem(raw: bytes) -> Exception | None:
-    """None when `raw` is JSON; otherwise what FastAPI raises for it.
-
-    A syntax error is a 422 whose `loc` ends with the offending position; anything else that stops
-    Python's parser (invalid UTF-8, nesting too deep) is FastAPI's 400.
+    The fast path decodes bytes with a msgspec decoder made once per route. When it fails, the
+    slow path does what FastAPI does: Python's `json` parses the bytes (so a BOM, UTF-16, `NaN` or
+    `Infinity` are accepted as there), and the document is converted, or its errors collected.
     """
+
+    def __init__(self, tp: Any, constraints: dict[str, Any]) -> None:
+        self.type = tp
+        self._decode = msgspec.json.Decoder(tp, strict=False).decode
+        self._fill = dataclass_defaults(tp)
+        self._checks = constraint_checks(constraints)
+
+    def from_bytes(self, raw: bytes) -> Any:
+        """The value, or msgspec's `DecodeError`/`ValidationError` (then use `from_document`)."""
+        value = self._finish(self._decode(raw))
+        if self._checks:
+            enforce(self._checks, value, value)
+        return value
+
+    def from_document(self, document: Any, loc: Sequence[Any]) -> tuple[Any, list[Error]]:
+        """The value converted from a parsed document, or every error found in it."""
+        try:
+            value = self._finish(msgspec.convert(document, self.type, strict=False))
+        except (msgspec.ValidationError, OverflowError):
+            return None, body_errors(document, self.type, loc)
+        try:
+            enforce(self._checks, value, value)
+        except Invalid as exc:
+            return None, [{**entry, "loc": [*loc, *entry["loc"]]} for entry in exc.errors]
+        return value, []
+
+    def _finish(self, value: Any) -> Any:
+        return self._fill(value) if self._fill is not None else value
+
+
+def parse_document(raw: bytes) -> Any:
+    """Parse JSON as FastAPI does: a syntax error is a 422 whose `loc` ends with the offending
+    position; anything else that stops Python's parser (invalid UTF-8, nesting too deep, an integer
+    of more digits than Python converts) is FastAPI's 400."""
     try:
-        json.loads(raw)
+        return json.loads(raw)
     except json.JSONDecodeError as exc:
         entry = error("json_invalid", "JSON decode error", {}, ("body", exc.pos), {"error": exc.msg})
-        return RequestValidationError([entry], body=exc.doc)
+        raise RequestValidationError([entry], body=exc.doc) from None
     except (ValueError, RecursionError):
-        return HTTPException(400, "There was an error parsing the body")
-    return None
+        raise HTTPException(400, "There was an error parsing the body") from None
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def refuse_lone_surrogates(raw: bytes) -> None:
+    """A `\\ud800` escape not paired with another is accepted by JSON parsers but is not text: no
+    response could encode it back (FastAPI fails with a 500 then). Refuse such a body up front."""
+    if b"\\u" not in raw or _SURROGATE_ESCAPE.search(raw) is None:
+        return
+    try:
+        msgspec.json.encode(json.loads(raw))
+    except UnicodeEncodeError:
+        raise HTTPException(400, "There was an error parsing the body") from None
+    except (ValueError, RecursionError):
+        pass  # not JSON at all: reported by the decoding that follows
 
 
 _AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>.*)`)?$", re.DOTALL)
 _STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")
 
 
-def translate(exc: msgspec.ValidationError, tp: Any, document: Any) -> Error:
+def translate(exc: msgspec.ValidationError | OverflowError, tp: Any, document: Any) -> Error:
     """Rephrase msgspec's error about decoding `document` into `tp` as FastAPI's entry.
 
     `document` is the same input decoded without a type, to report the offending value as `input`.
@@ -251,7 +283,7 @@ def body_errors(document: Any, tp: Any, loc: Sequence[Any]) -> list[Error]:
     try:
         msgspec.convert(document, tp, strict=False)
         return []
-    except msgspec.ValidationError as exc:
+    except (msgspec.ValidationError, OverflowError) as exc:
         first = exc
     base = strip_annotated(tp)[0]
     members = union_members(base)
@@ -292,7 +324,7 @@ def _model_fields(tp: Any) -> list[tuple[str, Any, bool]] | None:
         return [(field.name, hints.get(field.name, Any),
                  field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING)
                 for field in dataclasses.fields(tp) if field.init]
-    if typing.is_typeddict(tp):
+    if issubclass(tp, dict) and hasattr(tp, "__required_keys__"):  # typing's and typing_extensions' TypedDicts
         hints = typing.get_type_hints(tp, include_extras=True)
         return [(name, hint, name in tp.__required_keys__) for name, hint in hints.items()]
     return None

@@ -43,6 +43,8 @@ class Param:
         min_length: int | None = None,
         max_length: int | None = None,
         pattern: str | None = None,
+        max_digits: int | None = None,
+        decimal_places: int | None = None,
         examples: list[Any] | None = None,
         deprecated: bool | None = None,
         include_in_schema: bool = True,
@@ -58,6 +60,7 @@ class Param:
             for key, value in (
                 ("gt", gt), ("ge", ge), ("lt", lt), ("le", le), ("multiple_of", multiple_of),
                 ("min_length", min_length), ("max_length", max_length), ("pattern", pattern),
+                ("max_digits", max_digits), ("decimal_places", decimal_places),
             )
             if value is not None
         }

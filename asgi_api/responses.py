@@ -7,6 +7,7 @@ FastAPI's `jsonable_encoder` would (decimals as numbers, paths and other objects
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from typing import Any
@@ -67,21 +68,65 @@ def to_model(value: Any, model: Any) -> Any:
 
 def converter(model: Any) -> Callable[[Any], Any]:
     """The return value as an instance of `model`, prepared once per route."""
+    if isinstance(model, type) and dataclasses.is_dataclass(model):
+        # pydantic validates a returned dataclass again (an int in a float field is sent as a float).
+        def convert(value: Any) -> Any:
+            if type(value) is model:
+                value = msgspec.to_builtins(value, enc_hook=_encode_other)
+            return to_model(value, model)
+    elif isinstance(model, type):
+        # The common case, an endpoint returning the model itself, needs no conversion.
+        def convert(value: Any) -> Any:
+            return value if type(value) is model else to_model(value, model)
+    else:
+        def convert(value: Any) -> Any:
+            return to_model(value, model)
     fill = dataclass_defaults(model)
     if fill is not None:
-        return lambda value: fill(to_model(value, model))
-    if isinstance(model, type):
-        # The common case, an endpoint returning the model itself, needs no conversion.
-        return lambda value: value if type(value) is model else to_model(value, model)
-    return lambda value: to_model(value, model)
+        return lambda value: fill(convert(value))
+    return convert
 
 
-def serializer(model: Any) -> Callable[[Any], bytes]:
-    """The function that turns a return value into JSON bytes, prepared once per route."""
+def serializer(model: Any, *, exclude_unset: bool = False, exclude_none: bool = False) -> Callable[[Any], bytes]:
+    """The function that turns a return value into JSON bytes, prepared once per route.
+
+    `exclude_unset` drops what a returned dict did not have (model defaults filled in by the
+    conversion); `exclude_none` drops null fields - FastAPI's `response_model_exclude_*` switches.
+    """
     if model is None:
         return _free_encoder.encode
     encode, convert = _model_encoder.encode, converter(model)
-    return lambda value: encode(convert(value))
+    if dataclasses.is_dataclass(model):
+        exclude_unset = False  # pydantic counts every field of a dataclass as set
+    if not (exclude_unset or exclude_none):
+        return lambda value: encode(convert(value))
+
+    def trimmed(value: Any) -> bytes:
+        data = msgspec.to_builtins(convert(value), enc_hook=_encode_other)
+        if exclude_unset:
+            data = _only_given(data, value)
+        if exclude_none:
+            data = _without_none(data)
+        return encode(data)
+
+    return trimmed
+
+
+def _only_given(data: Any, given: Any) -> Any:
+    """`data` restricted to the keys present in the returned dicts it was converted from."""
+    if isinstance(data, dict) and isinstance(given, dict):
+        return {key: _only_given(item, given[key]) for key, item in data.items() if key in given}
+    if isinstance(data, list) and isinstance(given, (list, tuple)) and len(data) == len(given):
+        return [_only_given(item, original) for item, original in zip(data, given)]
+    return data
+
+
+def _without_none(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {key: _without_none(item) for key, item in data.items() if item is not None}
+    if isinstance(data, list):
+        return [_without_none(item) for item in data]
+    return data
 
 
 def to_content(model: Any) -> Callable[[Any], Any]:

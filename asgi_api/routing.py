@@ -64,6 +64,8 @@ class APIRoute(Route):
         endpoint: Callable[..., Any],
         *,
         response_model: Any = UNSET,
+        response_model_exclude_unset: bool = False,
+        response_model_exclude_none: bool = False,
         status_code: int | None = None,
         tags: list[str] | None = None,
         dependencies: Sequence[DependsMarker] | None = None,
@@ -88,6 +90,8 @@ class APIRoute(Route):
         self.methods = {method.upper() for method in methods or ("GET",)}
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
         self.response_model = response_model_of(endpoint) if response_model is UNSET else response_model
+        self.response_model_exclude_unset = response_model_exclude_unset
+        self.response_model_exclude_none = response_model_exclude_none
         self.status_code = status_code
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
@@ -113,7 +117,8 @@ class APIRoute(Route):
         self.body = Body(body_fields, strict_content_type) if body_fields else None
         self._stacks = self.dependant.has_generators()
         self._json = issubclass(response_class, JSONResponse)
-        self._encode = _responses.serializer(self.response_model)
+        self._encode = _responses.serializer(self.response_model, exclude_unset=response_model_exclude_unset,
+                                             exclude_none=response_model_exclude_none)
         self._content = _responses.to_content(self.response_model)
         self._override_plans: dict[Any, Dependant] = {}
         self.siblings: list[BaseRoute] = [self]  # the routes of the router holding this one
@@ -275,6 +280,8 @@ class APIRouter(Router):
         endpoint: Callable[..., Any],
         *,
         response_model: Any = UNSET,
+        response_model_exclude_unset: bool = False,
+        response_model_exclude_none: bool = False,
         status_code: int | None = None,
         tags: list[str] | None = None,
         dependencies: Sequence[DependsMarker] | None = None,
@@ -298,6 +305,8 @@ class APIRouter(Router):
             self.prefix + path,
             endpoint,
             response_model=response_model,
+            response_model_exclude_unset=response_model_exclude_unset,
+            response_model_exclude_none=response_model_exclude_none,
             status_code=status_code,
             tags=[*self.tags, *(tags or [])],
             dependencies=[*self.dependencies, *(dependencies or [])],
@@ -390,6 +399,8 @@ class APIRouter(Router):
                     prefix + route.path,
                     route.endpoint,
                     response_model=route.response_model,
+                    response_model_exclude_unset=route.response_model_exclude_unset,
+                    response_model_exclude_none=route.response_model_exclude_none,
                     status_code=route.status_code,
                     tags=[*(tags or []), *route.tags],
                     dependencies=[*(dependencies or []), *route.dependencies],

@@ -96,27 +96,38 @@ _TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
 _FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
 
 
+def _too_big() -> Fail:
+    return Fail("int_parsing_size", "Unable to parse input string as an integer, exceeded maximum size")
+
+
 def _parse_int(value: Any) -> int:
     if type(value) is int:
         return value
-    if isinstance(value, str):
-        if value.isascii() and value.isdigit():
+    try:
+        if isinstance(value, str):
+            if value.isascii() and value.isdigit():
+                return int(value)
+            text = value.strip()
+            if _INT.fullmatch(text):
+                return int(text.split(".")[0].replace("_", ""))
+            raise Fail("int_parsing", "Input should be a valid integer, unable to parse string as an integer")
+    except ValueError:  # more digits than Python converts
+        raise _too_big() from None
+    if isinstance(value, float):
+        if abs(value) >= 2**63:
+            raise _too_big()
+        if value.is_integer():
             return int(value)
-        text = value.strip()
-        if _INT.fullmatch(text):
-            return int(text.split(".")[0].replace("_", ""))
-        raise Fail("int_parsing", "Input should be a valid integer, unable to parse string as an integer")
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+        raise Fail("int_from_float", "Input should be a valid integer, got a number with a fractional part")
     raise Fail("int_type", "Input should be a valid integer")
 
 
 def _parse_float(value: Any) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
     try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
         return float(value.strip().replace("_", "") if isinstance(value, str) else value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         if isinstance(value, str):
             raise Fail("float_parsing", "Input should be a valid number, unable to parse string as a number") from None
         raise Fail("float_type", "Input should be a valid number") from None
@@ -279,9 +290,10 @@ def expected_text(values: Sequence[Any]) -> str:
     return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
 
 
-def _choice_parser(choices: Sequence[Any], type_: str, result: Callable[[Any], Any]) -> Converter:
-    """Enum members and Literal values, matched by value or by the string form of their value."""
-    by_text = {str(choice): choice for choice in choices}
+def _choice_parser(choices: Sequence[Any], type_: str, result: Callable[[Any], Any], by_str: bool) -> Converter:
+    """Enum members and Literal values, matched by value; with `by_str` (enums) also by the string
+    form of their value, as pydantic matches a query string `2` to `IntEnum` but not to `Literal[2]`."""
+    by_text = {str(choice): choice for choice in choices if by_str or isinstance(choice, str)}
     expected = expected_text(choices)
 
     def parse(value: Any) -> Any:
@@ -301,9 +313,9 @@ def _scalar_parser(tp: Any) -> Converter:
     if members is not None:
         return _union_parser([member for member in members if member is not type(None)])
     if get_origin(tp) is Literal:
-        return _choice_parser(get_args(tp), "literal_error", lambda choice: choice)
+        return _choice_parser(get_args(tp), "literal_error", lambda choice: choice, by_str=False)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return _choice_parser([member.value for member in tp], "enum", tp)
+        return _choice_parser([member.value for member in tp], "enum", tp, by_str=True)
     for base, parser in PARSERS.items():
         if isinstance(tp, type) and issubclass(tp, base):
             return parser if tp is base else lambda value, tp=tp, parser=parser: tp(parser(value))
@@ -335,12 +347,17 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def constraint_checks(constraints: dict[str, Any]) -> list[Callable[[Any], None]]:
-    """One check per constraint, in the order pydantic reports them (it stops at the first)."""
+def constraint_checks(constraints: dict[str, Any], floats: bool = False) -> list[Callable[[Any], None]]:
+    """One check per constraint, in the order pydantic reports them (it stops at the first).
+
+    With `floats` (a float-typed value) numeric bounds show as floats in `ctx`, as pydantic's do.
+    """
     checks: list[Callable[[Any], None]] = []
+    if "max_digits" in constraints or "decimal_places" in constraints:
+        checks.append(_digits_check(constraints.get("max_digits"), constraints.get("decimal_places")))
 
     def add(check: Callable[[Any], bool], type_: str, msg: str, key: str) -> None:
-        value = constraints[key]
+        value = float(constraints[key]) if floats and key != "pattern" else constraints[key]
 
         def run(item: Any) -> None:
             if not check(item):
@@ -388,6 +405,30 @@ def constraint_checks(constraints: dict[str, Any]) -> list[Callable[[Any], None]
     return checks
 
 
+def _digits_check(max_digits: int | None, places: int | None) -> Callable[[Any], None]:
+    """pydantic's decimal checks: total digits, then decimal places, then digits before the point."""
+
+    def run(item: Any) -> None:
+        if not isinstance(item, decimal.Decimal):
+            return
+        _, digit_tuple, exponent = item.normalize().as_tuple()
+        assert isinstance(exponent, int)  # the value is finite: parsing rejected NaN and infinity
+        decimals = max(-exponent, 0)
+        digits = max(len(digit_tuple) + max(exponent, 0), decimals)
+        if max_digits is not None and digits > max_digits:
+            raise Fail("decimal_max_digits", f"Decimal input should have no more than "
+                       f"{_plural(max_digits, 'digit')} in total", {"max_digits": max_digits})
+        if places is not None and decimals > places:
+            raise Fail("decimal_max_places", f"Decimal input should have no more than "
+                       f"{_plural(places, 'decimal place')}", {"decimal_places": places})
+        if max_digits is not None and places is not None and digits - decimals > max_digits - places:
+            whole = max_digits - places
+            raise Fail("decimal_whole_digits", f"Decimal input should have no more than "
+                       f"{_plural(whole, 'digit')} before the decimal point", {"whole_digits": whole})
+
+    return run
+
+
 def enforce(checks: list[Callable[[Any], None]], value: Any, input_: Any) -> None:
     """Run constraint checks on a converted value; a failure reports `input_` (what was sent)."""
     try:
@@ -415,7 +456,9 @@ def string_converter(tp: Any, constraints: dict[str, Any]) -> Converter:
     if is_sequence(base):
         return _sequence_converter(base, constraints)
     parse = _scalar_parser(base)
-    checks = constraint_checks(constraints)
+    members = union_members(base)
+    floats = float in (members or (base,))
+    checks = constraint_checks(constraints, floats=floats)
     if not checks and parse is _parse_str:
         return lambda value: value
 
