@@ -23,7 +23,7 @@ from urllib.parse import unquote_plus
 import msgspec
 from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
@@ -280,7 +280,7 @@ class Body:
 
     async def read(self, context: Context) -> None:
         """Read and decode the body; a syntax error fails at once, a misfit only where FastAPI reports it."""
-        raw = context.raw_body = await context.request.body()
+        raw = context.raw_body = await _receive_body(context.request)
         if not raw:
             return
         content_type = context.request.headers.get("content-type")
@@ -359,6 +359,28 @@ class _NotJson:
 
 class _NotObject:
     """A JSON body that is not an object, where fields are read by key."""
+
+
+async def _receive_body(request: Request) -> bytes:
+    """The whole request body, read straight from `receive` and kept where `Request.body()` finds it.
+
+    Starlette's `Request.body()` goes through an async generator per request; reading the messages
+    here is the same protocol at a fraction of the cost on the hot path.
+    """
+    if hasattr(request, "_body"):
+        return request._body
+    chunks: list[bytes] = []
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            request._is_disconnected = True
+            raise ClientDisconnect()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    request._stream_consumed = True
+    request._body = body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return body
 
 
 def _missing_or_default(field: BodyField | RequestParam, loc: list[Any]) -> tuple[Any, list[Error]]:
