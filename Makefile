@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 serve: $(STAMP)
-	$(BIN)/python -m uvicorn examples.demo:app --host 127.0.0.1 --port 4200
+	$(BIN)/asgi-api serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

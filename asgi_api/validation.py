@@ -65,7 +65,7 @@ def is_scalar(tp: Any) -> bool:
     """Whether FastAPI would read a parameter of this type from the query string by default."""
     tp = strip_annotated(tp)[0]
     if tp is Any or tp is None or tp is type(None):
-        return tp is not Any
+        return True  # FastAPI reads an unannotated (`Any`) parameter from the query string
     members = union_members(tp)
     if members is not None:
         return all(is_scalar(member) for member in members)

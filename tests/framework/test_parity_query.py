@@ -262,3 +262,20 @@ test_query_decimal_constraints = parity_test(build_decimal_places, [
     call("GET", "/money?amount=1.234", 422),
     call("GET", "/money?amount=NaN", 422),
 ])
+
+
+def build_unannotated(fw):
+    app = fw.API()
+
+    @app.get("/plain")
+    def plain(x, y=5):  # noqa: ANN001 - unannotated on purpose: FastAPI reads these from the query
+        return {"x": x, "y": y}
+
+    return app
+
+
+test_unannotated_parameters = parity_test(build_unannotated, [
+    call("GET", "/plain?x=1", 200, id="an unannotated parameter is a query string"),
+    call("GET", "/plain?x=1&y=2", 200, id="an unannotated default is overridden by a string"),
+    call("GET", "/plain", 422, must_reject=True, id="an unannotated parameter without default is required"),
+])

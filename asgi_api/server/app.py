@@ -1,0 +1,142 @@
+"""The app factories: `create_api_app` (the REST API) and `create_app` (API + UI + lifespan).
+
+`uvicorn --factory asgi_api.server.app:create_app` is how the server runs; settings come from the
+environment (`Settings.load()`), and one app is built per settings value.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from asgi_api import __version__
+from asgi_api.applications import API
+from asgi_api.middleware.auth import BasicAuthMiddleware
+from asgi_api.middleware.request_limit import RequestLimitMiddleware
+from asgi_api.openapi import get_openapi
+from asgi_api.params import Depends, DependsMarker
+from asgi_api.routes import API_ROUTERS
+from asgi_api.server import services
+from asgi_api.server.handlers import exception_handlers
+from asgi_api.server.settings import Settings
+from asgi_api.server.ui import SPAStaticFiles, normalise_base_path, prepare_ui_directory
+from asgi_api.server.versions import API_VERSION, enforce_minimum_version
+
+logger = logging.getLogger("asgi_api.server")
+
+API_TITLE = "asgi_api REST API"
+UI_SOURCE = Path(__file__).resolve().parent.parent / "static"
+_APP_CACHE: dict[tuple[Settings, bool], API] = {}
+
+
+def create_api_app(
+    dependencies: Sequence[DependsMarker] | None = None,
+    health_check_path: str = "/health",
+    version_check_path: str = "/version",
+    api_app_kwargs: dict[str, Any] | None = None,
+    *,
+    settings: Settings | None = None,
+) -> API:
+    """The REST API: health and version routes, every router of `asgi_api.routes`, GZip, auth.
+
+    `dependencies` apply to every router, together with the API-version check. With an
+    `api_auth_string` set, every request but the health probes needs HTTP Basic credentials.
+    """
+    settings = settings or Settings.load()
+    options = {"title": API_TITLE, "version": API_VERSION, **(api_app_kwargs or {})}
+    api_app = API(**options)
+    api_app.add_middleware(GZipMiddleware)
+    if settings.api_auth_string:
+        api_app.add_middleware(BasicAuthMiddleware, auth_string=settings.api_auth_string)
+
+    @api_app.get(health_check_path, tags=["Root"])
+    async def health_check() -> bool:
+        return True
+
+    @api_app.get(version_check_path, tags=["Root"])
+    async def server_version() -> str:
+        return API_VERSION
+
+    shared = [*(dependencies or []), Depends(enforce_minimum_version)]
+    for router in API_ROUTERS:
+        api_app.include_router(router, dependencies=shared)
+    api_app.state.settings = settings
+    return api_app
+
+
+def create_app(settings: Settings | None = None, ephemeral: bool = False, ignore_cache: bool = False) -> API:
+    """The server: the API at `/api`, the UI at `ui_serve_base`, background services in the lifespan.
+
+    Cached per (settings, ephemeral) unless `ignore_cache`. `ephemeral=True` (an in-process server
+    for tests or one-off runs) serves no UI and runs no services.
+    """
+    settings = settings or Settings.load()
+    key = (settings, ephemeral)
+    if not ignore_cache and key in _APP_CACHE:
+        return _APP_CACHE[key]
+
+    api_app = create_api_app(
+        settings=settings, api_app_kwargs={"exception_handlers": exception_handlers(settings.log_retryable_errors)})
+
+    @asynccontextmanager
+    async def lifespan(app: API) -> AsyncIterator[None]:
+        async with services.running([] if ephemeral else background_services(settings)):
+            yield
+
+    app = API(title=API_TITLE, version=API_VERSION, lifespan=lifespan, debug=settings.debug,
+              openapi_url=None, docs_url=None, redoc_url=None, max_body_size=settings.max_body_bytes)
+    app.add_middleware(CORSMiddleware, allow_origins=_split(settings.cors_allowed_origins),
+                       allow_methods=_split(settings.cors_allowed_methods),
+                       allow_headers=_split(settings.cors_allowed_headers))
+    if settings.is_sqlite:
+        # One SQLite writer at a time: many concurrent requests only queue up on the database lock.
+        app.add_middleware(RequestLimitMiddleware, limit=settings.request_limit)
+    app.mount("/api", api_app, name="api")
+    if settings.ui_enabled and not ephemeral:
+        _serve_ui(app, settings)
+    app.state.settings = settings
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=API_TITLE, version=API_VERSION, routes=api_app.routes)
+            document["paths"] = {f"/api{path}": operations for path, operations in document["paths"].items()}
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    _APP_CACHE[key] = app
+    logger.debug("Created asgi_api %s app for %s", __version__, settings.masked())
+    return app
+
+
+def _serve_ui(app: API, settings: Settings) -> None:
+    """The UI at `ui_serve_base`: a copy of `asgi_api/static/` made for that base path, served as a
+    single-page app, and `ui-settings` telling it where the API is and how to authenticate."""
+    if not (UI_SOURCE / "index.html").is_file():
+        logger.warning("No UI in %s: serving the API only", UI_SOURCE)
+        return
+    base = normalise_base_path(settings.ui_serve_base)
+    directory = prepare_ui_directory(UI_SOURCE, settings.ui_static_dir or Path(settings.home) / "ui",
+                                     settings.ui_serve_base, __version__)
+
+    @app.get(f"{base}/ui-settings", include_in_schema=False)
+    async def ui_settings() -> dict[str, Any]:
+        return {"api_url": "/api", "csrf_enabled": settings.csrf_enabled,
+                "auth": "BASIC" if settings.api_auth_string else None, "flags": []}
+
+    app.mount(base or "/", SPAStaticFiles(directory=directory), name="ui")
+
+
+def background_services(settings: Settings) -> list[services.Service]:
+    """The services a full server runs (the reference API adds its own)."""
+    return []
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]

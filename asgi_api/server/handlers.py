@@ -1,0 +1,77 @@
+"""Prefect's exception handlers: error bodies its clients understand, database errors by kind.
+
+- validation errors: 422 with the errors and the request body echoed back;
+- integrity errors (sqlite3, asyncpg, SQLAlchemy): 409 with a generic message, details logged only;
+- missing objects: 404 `{"exception_message": ...}`;
+- retryable database errors: 503 with `Retry-After` (clients retry); anything else: 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from asgi_api.database.errors import INTEGRITY_ERRORS, RETRYABLE_ERRORS, is_integrity_error, is_retryable_error
+from asgi_api.exceptions import ObjectNotFoundError, RequestValidationError
+from asgi_api.responses import JSONResponse
+
+logger = logging.getLogger("asgi_api.server")
+
+RETRY_AFTER_SECONDS = 1
+INTEGRITY_MESSAGE = ("Data integrity conflict. This usually means a unique or foreign key constraint was violated. "
+                     "See server logs for details.")
+
+
+async def validation_exception_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"exception_message": "Invalid request received.", "exception_detail": exc.errors(),
+                         "request_body": exc.body}, status_code=422)
+
+
+async def integrity_exception_handler(request: Request, exc: Exception) -> Response:
+    logger.error("Integrity error in %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": INTEGRITY_MESSAGE}, status_code=409)
+
+
+async def object_not_found_exception_handler(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"exception_message": str(exc)}, status_code=404)
+
+
+def internal_exception_handler(log_retryable_errors: bool) -> Any:
+    """The handler for every other error: 503 + `Retry-After` when retrying can help, else 500."""
+
+    async def custom_internal_exception_handler(request: Request, exc: Exception) -> Response:
+        if is_integrity_error(exc):
+            return await integrity_exception_handler(request, exc)
+        if is_retryable_error(exc):
+            if log_retryable_errors:
+                logger.error("Retryable error in %s %s", request.method, request.url.path, exc_info=exc)
+            else:
+                logger.warning("Retryable error in %s %s: %r", request.method, request.url.path, exc)
+            return JSONResponse({"exception_message": "Service Unavailable"}, status_code=503,
+                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        logger.error("Unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"exception_message": "Internal Server Error"}, status_code=500)
+
+    return custom_internal_exception_handler
+
+
+# The handler with retryable errors logged briefly, as Prefect's `custom_internal_exception_handler`.
+custom_internal_exception_handler = internal_exception_handler(log_retryable_errors=False)
+
+
+def exception_handlers(log_retryable_errors: bool = False) -> dict[Any, Any]:
+    """The handlers for an API app. Database errors are registered by class as well, so that they
+    are answered inside the middleware stack (CORS headers included), not by the outermost layer."""
+    internal = internal_exception_handler(log_retryable_errors)
+    handlers: dict[Any, Any] = {error: internal for error in RETRYABLE_ERRORS}
+    handlers.update({error: integrity_exception_handler for error in INTEGRITY_ERRORS})
+    handlers.update({
+        RequestValidationError: validation_exception_handler,
+        ObjectNotFoundError: object_not_found_exception_handler,
+        Exception: internal,
+    })
+    return handlers

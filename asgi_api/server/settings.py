@@ -1,0 +1,86 @@
+"""Server settings: a frozen msgspec Struct read from `ASGI_API_*` environment variables.
+
+Frozen (hence hashable) so that `create_app` can cache one app per settings value. Values are
+validated when they are read; a bad one stops start-up with an error naming its variable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+
+PREFIX = "ASGI_API_"
+_DATABASE_SCHEMES = ("sqlite+aiosqlite", "sqlite", "postgresql+asyncpg", "postgresql")
+
+
+class SettingsError(ValueError):
+    """A setting has an invalid value; the message names the environment variable."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything the server reads from its environment. Build it with `Settings.load()`."""
+
+    home: str = str(Path("~/.asgi_api").expanduser())
+    database_url: str = ""  # empty: a SQLite file `asgi_api.db` under `home`
+    host: str = "127.0.0.1"
+    port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 4200
+    ui_enabled: bool = True
+    ui_serve_base: str = "/"
+    ui_static_dir: str = ""  # empty: a cache directory under `home`
+    api_auth_string: str | None = None
+    csrf_enabled: bool = False
+    cors_allowed_origins: str = "*"
+    cors_allowed_methods: str = "*"
+    cors_allowed_headers: str = "*"
+    request_limit: Annotated[int, msgspec.Meta(ge=1)] = 100  # concurrent requests on SQLite
+    max_body_bytes: Annotated[int, msgspec.Meta(ge=1)] = 10 * 1024 * 1024
+    log_retryable_errors: bool = False
+    debug: bool = False
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from `ASGI_API_*` variables (default: `os.environ`), then keyword overrides."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in cls.__struct_fields__:
+            if PREFIX + name.upper() in environ:
+                values[name] = environ[PREFIX + name.upper()]
+        values.update({name: value for name, value in overrides.items() if value is not None})
+        try:
+            settings = msgspec.convert(values, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise SettingsError(_explain(exc)) from None
+        if not settings.database_url:
+            settings = msgspec.structs.replace(
+                settings, database_url=f"sqlite+aiosqlite:///{Path(settings.home) / 'asgi_api.db'}")
+        scheme = settings.database_url.split("://", 1)[0]
+        if scheme not in _DATABASE_SCHEMES:
+            raise SettingsError(f"{PREFIX}DATABASE_URL: unsupported scheme {scheme!r}; "
+                                f"expected one of {', '.join(_DATABASE_SCHEMES)}")
+        if not settings.ui_serve_base.startswith("/"):
+            raise SettingsError(f"{PREFIX}UI_SERVE_BASE: must start with '/', got {settings.ui_serve_base!r}")
+        return settings
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def masked(self) -> dict[str, Any]:
+        """The settings as a dict with secrets hidden, for `/admin/settings` and logs."""
+        values = msgspec.structs.asdict(self)
+        if values["api_auth_string"]:
+            values["api_auth_string"] = "********"
+        values["database_url"] = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:********@", values["database_url"])
+        return values
+
+
+def _explain(exc: msgspec.ValidationError) -> str:
+    """'Expected `int` >= 1 - at `$.request_limit`' -> 'ASGI_API_REQUEST_LIMIT: Expected `int` >= 1'."""
+    message, _, where = str(exc).partition(" - at `$.")
+    name = where.rstrip("`")
+    return f"{PREFIX}{name.upper()}: {message}" if name else message

@@ -1,0 +1,192 @@
+"""The app factories: API routes, version check, auth, caching, CORS, the /api-prefixed schema."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import anyio
+import pytest
+from starlette.testclient import TestClient
+
+from asgi_api import APIRouter, Depends
+from asgi_api.routes import API_ROUTERS
+from asgi_api.server import services
+from asgi_api.server.app import create_api_app, create_app
+from asgi_api.server.settings import Settings
+from asgi_api.server.versions import API_VERSION
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings.load({"ASGI_API_HOME": str(tmp_path)})
+
+
+@pytest.fixture
+def probe_router(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A router registered in asgi_api.routes for the duration of a test."""
+    seen: list[str] = []
+    router = APIRouter(prefix="/probe", tags=["Probe"])
+
+    @router.post("/")
+    async def probe(value: int) -> int:
+        return value
+
+    monkeypatch.setattr("asgi_api.server.app.API_ROUTERS", [*API_ROUTERS, router])
+    return seen
+
+
+def basic(credentials: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()}
+
+
+def test_health_and_version(settings: Settings) -> None:
+    with TestClient(create_app(settings, ignore_cache=True)) as client:
+        assert client.get("/api/health").json() is True
+        assert client.get("/api/version").json() == API_VERSION
+        assert client.get("/api/nothing").json() == {"detail": "Not Found"}
+
+
+def test_api_version_header_is_checked_on_routers(settings: Settings, probe_router: list[str]) -> None:
+    with TestClient(create_app(settings, ignore_cache=True)) as client:
+        assert client.post("/api/probe/?value=1").json() == 1
+        assert client.post("/api/probe/?value=1", headers={"X-PREFECT-API-VERSION": "0.8.4"}).json() == 1
+        old = client.post("/api/probe/?value=1", headers={"X-PREFECT-API-VERSION": "0.7.9"})
+        assert (old.status_code, old.json()) == (400, {"detail": "The request specified API version 0.7.9 but "
+                                                                 "this server requires version 0.8.0 or higher."})
+        garbled = client.post("/api/probe/?value=1", headers={"X-PREFECT-API-VERSION": "latest"})
+        assert garbled.status_code == 400 and "Expected header in format 'x.y.z'" in garbled.json()["detail"]
+        # health and version are outside the routers: no version check there
+        assert client.get("/api/health", headers={"X-PREFECT-API-VERSION": "0.1.0"}).status_code == 200
+
+
+def test_extra_dependencies_apply_to_every_router(settings: Settings, probe_router: list[str]) -> None:
+    calls: list[str] = []
+    app = create_api_app([Depends(lambda: calls.append("dep"))], settings=settings)
+    with TestClient(app) as client:
+        assert client.post("/probe/?value=3").json() == 3
+    assert calls == ["dep"]
+
+
+def test_auth_string_requires_basic_credentials(tmp_path: Path, probe_router: list[str]) -> None:
+    settings = Settings.load({"ASGI_API_HOME": str(tmp_path), "ASGI_API_API_AUTH_STRING": "admin:s3cret"})
+    with TestClient(create_app(settings, ignore_cache=True)) as client:
+        assert client.get("/api/health").status_code == 200
+        for headers in ({}, basic("admin:wrong"), {"Authorization": "Bearer admin:s3cret"},
+                        {"Authorization": "Basic !!notbase64"}):
+            response = client.post("/api/probe/?value=1", headers=headers)
+            assert (response.status_code, response.json()) == (401, {"exception_message": "Unauthorized"})
+        assert client.post("/api/probe/?value=1", headers=basic("admin:s3cret")).json() == 1
+        assert client.get("/api/version").status_code == 401
+
+
+def test_apps_are_cached_per_settings(settings: Settings, tmp_path: Path) -> None:
+    first = create_app(settings)
+    assert create_app(settings) is first
+    assert create_app(settings, ephemeral=True) is not first
+    assert create_app(settings, ignore_cache=True) is not first
+    assert create_app(Settings.load({"ASGI_API_HOME": str(tmp_path)}, port=1234)) is not first
+
+
+def test_openapi_paths_are_prefixed_with_api(settings: Settings, probe_router: list[str]) -> None:
+    document = create_app(settings, ignore_cache=True).openapi()
+    assert {"/api/health", "/api/version", "/api/probe/"} <= set(document["paths"])
+    with TestClient(create_app(settings, ignore_cache=True)) as client:
+        assert "/probe/" in client.get("/api/openapi.json").json()["paths"]
+        assert client.get("/api/docs").status_code == 200
+
+
+def test_cors_from_settings(tmp_path: Path) -> None:
+    settings = Settings.load({"ASGI_API_HOME": str(tmp_path), "ASGI_API_CORS_ALLOWED_ORIGINS": "http://ui.example"})
+    with TestClient(create_app(settings, ignore_cache=True)) as client:
+        allowed = client.get("/api/health", headers={"Origin": "http://ui.example"})
+        assert allowed.headers["access-control-allow-origin"] == "http://ui.example"
+        other = client.get("/api/health", headers={"Origin": "http://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_oversized_body_is_413(tmp_path: Path, probe_router: list[str]) -> None:
+    settings = Settings.load({"ASGI_API_HOME": str(tmp_path), "ASGI_API_MAX_BODY_BYTES": "100"})
+    with TestClient(create_app(settings, ignore_cache=True)) as client:
+        response = client.post("/api/probe/?value=1", content=b"x" * 1000, headers={"content-type": "application/json"})
+        assert response.status_code == 413
+
+
+def test_services_run_during_the_lifespan_and_failures_do_not_stop_the_server() -> None:
+    runs: list[str] = []
+
+    class Ticker(services.Service):
+        interval = 0.01
+
+        async def run_once(self) -> None:
+            runs.append("tick")
+
+    class Broken(services.Service):
+        interval = 0.01
+
+        async def run_once(self) -> None:
+            runs.append("broken")
+            raise RuntimeError("boom")
+
+    async def main() -> None:
+        async with services.running([Ticker(), Broken()]):
+            with anyio.fail_after(5):
+                while runs.count("tick") < 3 or runs.count("broken") < 3:
+                    await anyio.sleep(0.01)
+        count = len(runs)
+        await anyio.sleep(0.05)
+        assert len(runs) == count  # stopped on exit
+
+    anyio.run(main)
+
+
+@pytest.fixture
+def ui_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A one-page UI whose links carry the base-path placeholder, in place of asgi_api/static."""
+    source = tmp_path / "ui-source"
+    (source / "assets").mkdir(parents=True)
+    (source / "index.html").write_text(
+        '<script src="/PREFECT_UI_SERVE_BASE_REPLACE_PLACEHOLDER/assets/app.js"></script>')
+    (source / "assets" / "app.js").write_text("console.log('ui')")
+    monkeypatch.setattr("asgi_api.server.app.UI_SOURCE", source)
+    return source
+
+
+@pytest.mark.parametrize(("base", "prefix"), [("/", ""), ("/prefix/", "/prefix")])
+def test_the_ui_is_served_at_its_base_path(tmp_path: Path, ui_source: Path, base: str, prefix: str) -> None:
+    settings = Settings.load({"ASGI_API_HOME": str(tmp_path / "home"), "ASGI_API_UI_SERVE_BASE": base})
+    with TestClient(create_app(settings, ignore_cache=True)) as client:
+        index = client.get(f"{prefix}/")
+        assert index.status_code == 200
+        assert f'src="{prefix}/assets/app.js"' in index.text
+        assert client.get(f"{prefix}/runs/123").text == index.text  # a deep link loads the app
+        assert client.get(f"{prefix}/assets/app.js").text == "console.log('ui')"
+        assert client.get(f"{prefix}/assets/missing.js").status_code == 404
+        assert client.get("/api/health").json() is True  # the API is not shadowed by the UI
+        assert client.get(f"{prefix}/ui-settings").json() == {
+            "api_url": "/api", "csrf_enabled": False, "auth": None, "flags": []}
+    assert (ui_source / "index.html").read_text().count("PLACEHOLDER") == 1  # the source is untouched
+
+
+def test_ui_settings_announce_basic_auth_and_csrf(tmp_path: Path, ui_source: Path) -> None:
+    settings = Settings.load({"ASGI_API_HOME": str(tmp_path), "ASGI_API_API_AUTH_STRING": "admin:pass",
+                              "ASGI_API_CSRF_ENABLED": "true"})
+    with TestClient(create_app(settings, ignore_cache=True)) as client:
+        assert client.get("/ui-settings").json()["auth"] == "BASIC"
+        assert client.get("/ui-settings").json()["csrf_enabled"] is True
+
+
+@pytest.mark.parametrize(("environ", "ephemeral"), [({"ASGI_API_UI_ENABLED": "false"}, False), ({}, True)])
+def test_no_ui_when_disabled_or_ephemeral(tmp_path: Path, ui_source: Path, environ: dict[str, str],
+                                          ephemeral: bool) -> None:
+    settings = Settings.load({"ASGI_API_HOME": str(tmp_path), **environ})
+    with TestClient(create_app(settings, ephemeral=ephemeral, ignore_cache=True)) as client:
+        assert client.get("/").status_code == 404
+        assert client.get("/api/health").json() is True
+
+
+def test_the_server_layers_public_names_resolve() -> None:
+    import asgi_api.server
+
+    for name in asgi_api.server.__all__:
+        assert getattr(asgi_api.server, name) is not None, name
