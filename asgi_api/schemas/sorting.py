@@ -1,0 +1,63 @@
+"""Sort orders of the `/filter` routes; the values are the strings clients send."""
+
+from __future__ import annotations
+
+import enum
+
+
+class FlowSort(str, enum.Enum):
+    """Default: NAME_ASC."""
+
+    CREATED_DESC = "CREATED_DESC"
+    UPDATED_DESC = "UPDATED_DESC"
+    NAME_ASC = "NAME_ASC"
+    NAME_DESC = "NAME_DESC"
+
+
+class FlowRunSort(str, enum.Enum):
+    """Default: ID_DESC."""
+
+    ID_DESC = "ID_DESC"
+    START_TIME_ASC = "START_TIME_ASC"
+    START_TIME_DESC = "START_TIME_DESC"
+    EXPECTED_START_TIME_ASC = "EXPECTED_START_TIME_ASC"
+    EXPECTED_START_TIME_DESC = "EXPECTED_START_TIME_DESC"
+    NAME_ASC = "NAME_ASC"
+    NAME_DESC = "NAME_DESC"
+    NEXT_SCHEDULED_START_TIME_ASC = "NEXT_SCHEDULED_START_TIME_ASC"
+    END_TIME_DESC = "END_TIME_DESC"
+
+
+class TaskRunSort(str, enum.Enum):
+    """Default: ID_DESC."""
+
+    ID_DESC = "ID_DESC"
+    EXPECTED_START_TIME_ASC = "EXPECTED_START_TIME_ASC"
+    EXPECTED_START_TIME_DESC = "EXPECTED_START_TIME_DESC"
+    NAME_ASC = "NAME_ASC"
+    NAME_DESC = "NAME_DESC"
+    NEXT_SCHEDULED_START_TIME_ASC = "NEXT_SCHEDULED_START_TIME_ASC"
+    END_TIME_DESC = "END_TIME_DESC"
+
+
+class LogSort(str, enum.Enum):
+    """Default: TIMESTAMP_ASC."""
+
+    TIMESTAMP_ASC = "TIMESTAMP_ASC"
+    TIMESTAMP_DESC = "TIMESTAMP_DESC"
+
+
+class VariableSort(str, enum.Enum):
+    """Default: NAME_ASC."""
+
+    CREATED_DESC = "CREATED_DESC"
+    UPDATED_DESC = "UPDATED_DESC"
+    NAME_ASC = "NAME_ASC"
+    NAME_DESC = "NAME_DESC"
+
+
+DEFAULT_FLOW_SORT = FlowSort.NAME_ASC
+DEFAULT_FLOW_RUN_SORT = FlowRunSort.ID_DESC
+DEFAULT_TASK_RUN_SORT = TaskRunSort.ID_DESC
+DEFAULT_LOG_SORT = LogSort.TIMESTAMP_ASC
+DEFAULT_VARIABLE_SORT = VariableSort.NAME_ASC
