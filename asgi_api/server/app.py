@@ -17,6 +17,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from asgi_api import __version__
 from asgi_api.applications import API
+from asgi_api.database import open_database
 from asgi_api.middleware.auth import BasicAuthMiddleware
 from asgi_api.middleware.request_limit import RequestLimitMiddleware
 from asgi_api.openapi import get_openapi
@@ -86,8 +87,10 @@ def create_app(settings: Settings | None = None, ephemeral: bool = False, ignore
 
     @asynccontextmanager
     async def lifespan(app: API) -> AsyncIterator[None]:
-        async with services.running([] if ephemeral else background_services(settings)):
-            yield
+        async with open_database(settings.database_url) as database:  # migrated once, here
+            api_app.state.database = database
+            async with services.running([] if ephemeral else background_services(settings)):
+                yield
 
     app = API(title=API_TITLE, version=API_VERSION, lifespan=lifespan, debug=settings.debug,
               openapi_url=None, docs_url=None, redoc_url=None, max_body_size=settings.max_body_bytes)

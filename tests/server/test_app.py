@@ -190,3 +190,14 @@ def test_the_server_layers_public_names_resolve() -> None:
 
     for name in asgi_api.server.__all__:
         assert getattr(asgi_api.server, name) is not None, name
+
+
+def test_the_lifespan_opens_and_migrates_the_database(tmp_path: Path) -> None:
+    import sqlite3
+
+    settings = Settings.load({"ASGI_API_HOME": str(tmp_path / "home")})
+    with TestClient(create_app(settings, ignore_cache=True)) as client:
+        assert client.get("/api/health").json() is True
+    with sqlite3.connect(tmp_path / "home" / "asgi_api.db") as connection:
+        tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"flow", "flow_run", "task_run", "log", "variable"} <= tables

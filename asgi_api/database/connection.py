@@ -1,0 +1,115 @@
+"""`Database`: the `databases` package for SQLite or PostgreSQL, one transaction per `Session`.
+
+SQLite allows one writer at a time. Left to itself, a second writer in the same process spins on
+`busy_timeout` and may still fail with "database is locked" (a deferred transaction that turns into
+a write cannot wait). So write transactions take turns on an in-process lock held for the whole
+transaction and start with `BEGIN IMMEDIATE`; reads start with a plain `BEGIN` and, thanks to WAL,
+run alongside the writer. `busy_timeout` is left for what the lock cannot see: other processes.
+PostgreSQL needs no lock. Read transactions are read-only on both backends, so a write that
+slipped into a read session fails loudly instead of going around the lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+import anyio
+import databases
+import sqlalchemy as sa
+from databases.core import Connection
+
+from asgi_api.database.session import Session
+
+logger = logging.getLogger("asgi_api.database")
+
+BUSY_TIMEOUT_MS = 30_000
+
+# Per connection (the `databases` SQLite backend opens one per transaction). WAL with
+# synchronous=NORMAL loses nothing when the server process is killed, only on power loss.
+_SQLITE_SETUP = ("PRAGMA busy_timeout = {busy}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
+                 "PRAGMA query_only = {read_only};")
+_BEGIN = {("sqlite", True): "BEGIN IMMEDIATE", ("sqlite", False): "BEGIN",
+          ("postgresql", True): "BEGIN", ("postgresql", False): "BEGIN READ ONLY"}
+
+
+class Database:
+    """A database at a `sqlite+aiosqlite:///path` or `postgresql+asyncpg://...` URL (the bare
+    `sqlite://` and `postgresql://` schemes mean the same drivers). In-memory SQLite is not
+    supported: every transaction has its own connection, so each would see its own empty database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
+        self._database = databases.Database(url)
+        self._write_lock = anyio.Lock() if self.dialect == "sqlite" else None
+
+    async def connect(self) -> None:
+        """Open the pool (PostgreSQL); create the file's directory and switch it to WAL (SQLite)."""
+        if self.dialect == "sqlite":
+            Path(self._database.url.database).parent.mkdir(parents=True, exist_ok=True)
+        await self._database.connect()
+        if self.dialect == "sqlite":
+            async with self._connection(write=True) as connection:
+                await _run(connection, "PRAGMA journal_mode = WAL", self.dialect)
+
+    async def disconnect(self) -> None:
+        await self._database.disconnect()
+
+    @asynccontextmanager
+    async def transaction(self, write: bool = False) -> AsyncIterator[Session]:
+        """One transaction: committed when the block ends normally, rolled back on any error."""
+        async with self._connection(write) as connection:
+            async with self._write_lock if (write and self._write_lock) else nullcontext():
+                await _run(connection, _BEGIN[self.dialect, write], self.dialect)
+                try:
+                    yield Session(connection, self.dialect, write)
+                except BaseException:
+                    with anyio.CancelScope(shield=True):
+                        await self._rollback(connection)
+                    raise
+                # If COMMIT fails, releasing the connection below discards the transaction.
+                with anyio.CancelScope(shield=True):
+                    await _run(connection, "COMMIT", self.dialect)
+
+    async def is_ready(self) -> bool:
+        """Whether the database answers a query now (for `GET /ready`)."""
+        try:
+            async with self.transaction() as session:
+                await session.fetch_val(sa.select(1))
+        except Exception as exc:
+            logger.warning("Database not ready: %r", exc)
+            return False
+        return True
+
+    @asynccontextmanager
+    async def _connection(self, write: bool) -> AsyncIterator[Connection]:
+        # A connection of our own rather than `databases`' task-local one: two transactions in one
+        # task (a read and a background write, say) must never share a connection.
+        connection = Connection(self._database, self._database._backend)
+        await connection.__aenter__()
+        try:
+            if self.dialect == "sqlite":
+                setup = _SQLITE_SETUP.format(busy=BUSY_TIMEOUT_MS, read_only="OFF" if write else "ON")
+                await (await connection.raw_connection.executescript(setup)).close()
+            yield connection
+        finally:
+            with anyio.CancelScope(shield=True):
+                await connection.__aexit__(None, None, None)
+
+    async def _rollback(self, connection: Connection) -> None:
+        try:
+            await _run(connection, "ROLLBACK", self.dialect)
+        except Exception:  # the original error matters more; the connection is released anyway
+            logger.warning("ROLLBACK failed", exc_info=True)
+
+
+async def _run(connection: Connection, sql: str, dialect: str) -> None:
+    """A statement straight on the driver (transaction control bypasses `databases`' own)."""
+    result: Any = await connection.raw_connection.execute(sql)
+    if dialect == "sqlite":
+        await result.close()
+
