@@ -44,13 +44,15 @@ def create_api_app(
     *,
     settings: Settings | None = None,
 ) -> API:
-    """The REST API: health and version routes, every router of `asgi_api.routes`, GZip, auth.
+    """The REST API: health and version routes, every router of `asgi_api.routes`, GZip, auth, and
+    the server's exception handlers (`api_app_kwargs` may replace them).
 
     `dependencies` apply to every router, together with the API-version check. With an
     `api_auth_string` set, every request but the health probes needs HTTP Basic credentials.
     """
     settings = settings or Settings.load()
-    options = {"title": API_TITLE, "version": API_VERSION, **(api_app_kwargs or {})}
+    options = {"title": API_TITLE, "version": API_VERSION,
+               "exception_handlers": exception_handlers(settings.log_retryable_errors), **(api_app_kwargs or {})}
     api_app = API(**options)
     api_app.add_middleware(GZipMiddleware)
     if settings.api_auth_string:
@@ -82,8 +84,7 @@ def create_app(settings: Settings | None = None, ephemeral: bool = False, ignore
     if not ignore_cache and key in _APP_CACHE:
         return _APP_CACHE[key]
 
-    api_app = create_api_app(
-        settings=settings, api_app_kwargs={"exception_handlers": exception_handlers(settings.log_retryable_errors)})
+    api_app = create_api_app(settings=settings)
 
     @asynccontextmanager
     async def lifespan(app: API) -> AsyncIterator[None]:
