@@ -15,10 +15,10 @@ from starlette.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope,
 
 from asgi_api import docs
 from asgi_api.exception_handlers import DEFAULT_HANDLERS
-from asgi_api.openapi import get_openapi
+from asgi_api.openapi import get_openapi, unique_id
 from asgi_api.params import DependsMarker
 from asgi_api.responses import JSONResponse
-from asgi_api.routing import APIRouter
+from asgi_api.routing import APIRoute, APIRouter
 
 
 class API(Starlette):
@@ -43,6 +43,14 @@ class API(Starlette):
         middleware: Sequence[Middleware] | None = None,
         exception_handlers: dict[Any, ExceptionHandler] | None = None,
         lifespan: Lifespan[Any] | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        terms_of_service: str | None = None,
+        contact: dict[str, Any] | None = None,
+        license_info: dict[str, Any] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        generate_unique_id_function: Callable[[APIRoute], str] = unique_id,
         root_path: str = "",
         root_path_in_servers: bool = True,
         responses: dict[int | str, dict[str, Any]] | None = None,
@@ -67,6 +75,9 @@ class API(Starlette):
         self.redoc_url = redoc_url
         self.openapi_tags = openapi_tags
         self.servers = list(servers or [])
+        self.info_extra = {key: value for key, value in (
+            ("termsOfService", terms_of_service), ("contact", contact), ("license", license_info)) if value}
+        self.generate_unique_id_function = generate_unique_id_function
         self.openapi_schema: dict[str, Any] | None = None
         self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         self.router: APIRouter = APIRouter(
@@ -76,6 +87,10 @@ class API(Starlette):
             redirect_slashes=redirect_slashes,
             dependency_overrides_provider=self,
             lifespan=lifespan,
+            on_startup=on_startup,
+            on_shutdown=on_shutdown,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
             responses=responses,
             strict_content_type=strict_content_type,
         )
@@ -91,7 +106,8 @@ class API(Starlette):
         if self.openapi_schema is None:
             self.openapi_schema = get_openapi(
                 title=self.title, version=self.version, summary=self.summary, description=self.description,
-                routes=self.routes, tags=self.openapi_tags, servers=self.servers,
+                routes=self.routes, tags=self.openapi_tags, servers=self.servers, info_extra=self.info_extra,
+                generate_unique_id_function=self.generate_unique_id_function,
             )
         return self.openapi_schema
 

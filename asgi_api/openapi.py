@@ -8,7 +8,7 @@ from __future__ import annotations
 import http.client
 import inspect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -131,8 +131,15 @@ def get_openapi(
     description: str | None = None,
     tags: list[dict[str, Any]] | None = None,
     servers: list[dict[str, Any]] | None = None,
+    info_extra: dict[str, Any] | None = None,
+    generate_unique_id_function: Callable[[APIRoute], str] | None = None,
 ) -> dict[str, Any]:
-    """The OpenAPI 3.1 document for the `APIRoute`s in `routes` (other routes are left out)."""
+    """The OpenAPI 3.1 document for the `APIRoute`s in `routes` (other routes are left out).
+
+    `info_extra` adds `termsOfService`, `contact` and `license` to `info`; operations without an
+    `operation_id` are named by `generate_unique_id_function` (FastAPI's naming by default).
+    """
+    name_of = generate_unique_id_function or unique_id
     api_routes = [route for route in routes if isinstance(route, APIRoute) and route.include_in_schema]
     schemas = _Schemas()
     plans = []
@@ -152,7 +159,7 @@ def get_openapi(
     validation_used = False
     paths: dict[str, dict[str, Any]] = {}
     for route, params, body, response_index, extra_models in plans:
-        operation_id = route.operation_id or unique_id(route)
+        operation_id = route.operation_id or name_of(route)
         for method in sorted(route.methods):
             operation: dict[str, Any] = {}
             if route.tags:
@@ -187,6 +194,7 @@ def get_openapi(
         info["summary"] = summary
     if description:
         info["description"] = description
+    info.update(info_extra or {})
     document: dict[str, Any] = {"openapi": "3.1.0", "info": info}
     if servers:
         document["servers"] = servers

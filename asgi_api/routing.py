@@ -12,8 +12,8 @@ import json
 import logging
 import types
 import typing
-from collections.abc import Callable, Sequence
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from starlette import status
@@ -236,6 +236,29 @@ class APIWebSocketRoute(WebSocketRoute):
             await call(self.dependant, values, context)
 
 
+def _with_event_handlers(lifespan: Lifespan[Any] | None, on_startup: list[Callable[[], Any]],
+                         on_shutdown: list[Callable[[], Any]]) -> Lifespan[Any]:
+    """FastAPI's `on_startup`/`on_shutdown` (gone from Starlette 1.0) as a lifespan around `lifespan`."""
+
+    async def run(handlers: list[Callable[[], Any]]) -> None:
+        for handler in handlers:
+            result = handler()
+            if inspect.isawaitable(result):
+                await result
+
+    @asynccontextmanager
+    async def combined(app: Any) -> AsyncIterator[Any]:
+        await run(on_startup)
+        if lifespan is None:
+            yield None
+        else:
+            async with lifespan(app) as state:
+                yield state
+        await run(on_shutdown)
+
+    return combined
+
+
 class APIRouter(Router):
     """A group of API routes with a shared prefix, tags, dependencies and responses.
 
@@ -256,10 +279,14 @@ class APIRouter(Router):
         dependency_overrides_provider: Any = None,
         route_class: type[APIRoute] = APIRoute,
         lifespan: Lifespan[Any] | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
         deprecated: bool | None = None,
         include_in_schema: bool = True,
         strict_content_type: bool = True,
     ) -> None:
+        if on_startup or on_shutdown:
+            lifespan = _with_event_handlers(lifespan, list(on_startup or []), list(on_shutdown or []))
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default, lifespan=lifespan)
         assert not prefix or (prefix.startswith("/") and not prefix.endswith("/")), \
             "A path prefix must start with '/' and must not end with '/'"
