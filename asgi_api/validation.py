@@ -430,7 +430,11 @@ def _digits_check(max_digits: int | None, places: int | None) -> Callable[[Any],
 
 
 def enforce(checks: list[Callable[[Any], None]], value: Any, input_: Any) -> None:
-    """Run constraint checks on a converted value; a failure reports `input_` (what was sent)."""
+    """Run constraint checks on a converted value; a failure reports `input_` (what was sent).
+
+    `None` (an `Optional` value left out or sent as null) has nothing to check, as in pydantic."""
+    if value is None:
+        return
     try:
         for check in checks:
             check(value)

@@ -251,3 +251,21 @@ test_body_encoding = parity_test(build, [
     call("POST", "/scalar", 422, content=b"five", headers={"content-type": "text/plain"},
          id="a lone scalar body from raw bytes is still validated"),
 ])
+
+
+def build_optional_constrained(fw):
+    app = fw.API()
+
+    @app.post("/page")
+    def page(page: Optional[int] = fw.Body(None, ge=1, embed=True), q: Optional[int] = fw.Query(None, ge=1)):
+        return {"page": page, "q": q}
+
+    return app
+
+
+test_optional_constrained = parity_test(build_optional_constrained, [
+    call("POST", "/page", 200, json={"page": None}, id="null for an optional constrained body value"),
+    call("POST", "/page", 200, json={}, id="an optional constrained body value left out"),
+    call("POST", "/page", 422, json={"page": 0}, must_reject=True),
+    call("POST", "/page?q=0", 422, json={"page": 2}, must_reject=True),
+])
