@@ -63,7 +63,8 @@ class Session:
 
 def _row(record: Any) -> Row:
     # Indexing by key applies the column type's result processing; `record._mapping` would not on PostgreSQL.
-    return {key: record[key] for key in record.keys()}
+    # str(): SQLAlchemy hands out `quoted_name` keys, which msgspec does not take as `str`.
+    return {str(key): record[key] for key in record.keys()}
 
 
 def _database(request: Request) -> Database:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from asgi_api.routes import (
+    admin, concurrency, csrf, events, flow_run_states, flow_runs, flows, logs, root, task_runs, variables,
+)
 from asgi_api.routing import APIRouter
 
-API_ROUTERS: list[APIRouter] = []
+API_ROUTERS: list[APIRouter] = [
+    root.router, admin.router, csrf.router, logs.router, variables.router, events.router, concurrency.router,
+    flows.router, flow_runs.router, flow_run_states.router, task_runs.router,
+]

@@ -19,7 +19,9 @@ from asgi_api import __version__
 from asgi_api.applications import API
 from asgi_api.database import open_database
 from asgi_api.middleware.auth import BasicAuthMiddleware
+from asgi_api.middleware.csrf import CsrfMiddleware
 from asgi_api.middleware.request_limit import RequestLimitMiddleware
+from asgi_api.models.csrf import is_valid_token
 from asgi_api.openapi import get_openapi
 from asgi_api.params import Depends, DependsMarker
 from asgi_api.routes import API_ROUTERS
@@ -55,6 +57,12 @@ def create_api_app(
                "exception_handlers": exception_handlers(settings.log_retryable_errors), **(api_app_kwargs or {})}
     api_app = API(**options)
     api_app.add_middleware(GZipMiddleware)
+    if settings.csrf_enabled:  # inside auth: an unauthenticated write gets 401, not 403
+
+        async def csrf_token_is_valid(token: str, client: str) -> bool:
+            return await is_valid_token(api_app.state.database, token, client)
+
+        api_app.add_middleware(CsrfMiddleware, is_valid=csrf_token_is_valid)
     if settings.api_auth_string:
         api_app.add_middleware(BasicAuthMiddleware, auth_string=settings.api_auth_string)
 

@@ -34,6 +34,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ui_static_dir: str = ""  # empty: a cache directory under `home`
     api_auth_string: str | None = None
     csrf_enabled: bool = False
+    # What `GET /admin/version` reports: Prefect clients refuse a server of another major version
+    # and warn about an older one, so this follows the newest Prefect 3 release.
+    prefect_server_version: str = "3.9.1"
     cors_allowed_origins: str = "*"
     cors_allowed_methods: str = "*"
     cors_allowed_headers: str = "*"

@@ -1,9 +1,15 @@
-"""The API's own routes, on each backend: health and version answer without a version check."""
+"""The API's own routes, on each backend: health and version answer without a version check;
+`/ready` says whether the database answers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
+
+from asgi_api.server.app import create_api_app
+from asgi_api.server.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
@@ -11,3 +17,22 @@ pytestmark = pytest.mark.anyio
 async def test_health_and_version(client: httpx.AsyncClient) -> None:
     assert (await client.get("/health")).json() is True
     assert (await client.get("/version")).json() == "0.8.4"
+
+
+async def test_ready_when_the_database_answers(client: httpx.AsyncClient) -> None:
+    response = await client.get("/ready")
+    assert response.status_code == 200
+    assert response.json() == {"message": "OK"}
+
+
+class UnreachableDatabase:
+    async def is_ready(self) -> bool:
+        return False
+
+
+async def test_not_ready_while_the_database_does_not_answer(tmp_path: Path) -> None:
+    app = create_api_app(settings=Settings.load({"ASGI_API_HOME": str(tmp_path)}))
+    app.state.database = UnreachableDatabase()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        response = await client.get("/ready")
+    assert response.status_code == 503
