@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: serve test bench clean
+.PHONY: serve test bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +16,17 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/asgi-api serve
 
-test: $(STAMP)
+# Debian's Chromium for the browser tests in tests/ui (Playwright drives it; no browser download).
+# Installed only when missing, as root or through sudo; without it those tests skip, or fail under CI=true.
+browser: $(CHROMIUM)
+$(CHROMIUM):
+	@if [ "$$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo -n"; \
+	else echo "Not root and no sudo: cannot install chromium; the browser tests will skip"; exit 0; fi; \
+	{ $$sudo apt-get update -q && $$sudo env DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -q --no-install-recommends chromium; } \
+	|| { echo "Installing chromium failed; the browser tests will skip"; [ "$$CI" != true ]; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
