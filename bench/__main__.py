@@ -1,4 +1,5 @@
-"""`python -m bench [--quick]`: requests/s and start-up cost of asgi_api against its peers.
+"""`python -m bench [--quick] [--only framework|server]`: requests/s and start-up cost of asgi_api
+against its peers (in-process), then of the REST API server over HTTP against Prefect's (bench.server).
 
 The exit status is 0 whenever the report could be produced, targets met or not (it is a report);
 it is 1 only when an app answers wrongly or fails to start, because then no figure means anything.
@@ -13,6 +14,7 @@ import importlib
 import platform
 import sys
 
+from bench import server
 from bench.apps import PEERS
 from bench.driver import ENDPOINTS, ASGIApp, BenchError, Settings, run_all
 from bench.startup import measure
@@ -132,7 +134,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--wall", action="store_true", help="time requests in wall-clock seconds, not CPU seconds"
     )
+    parser.add_argument("--only", choices=["framework", "server"], help="run one section (default: both)")
     args = parser.parse_args(argv)
+    outcomes: list[bool] = []
+    if args.only != "server":
+        result = framework(args)
+        if result is None:
+            return 1
+        outcomes += result
+    if args.only != "framework":
+        try:
+            outcomes += server.report(args.quick)
+        except BenchError as exc:
+            print(f"\nbench: FAILED, the server misbehaves, no figures: {exc}", file=sys.stderr)
+            return 1
+    print(f"\ntargets: {sum(outcomes)}/{len(outcomes)} met")
+    return 0
+
+
+def framework(args: argparse.Namespace) -> list[bool] | None:
+    """The in-process section; returns whether each target was met, None when an app misbehaves."""
     settings = dataclasses.replace(QUICK if args.quick else FULL, wall_clock=args.wall)
     print(
         f"asgi_api benchmark{' (--quick)' if args.quick else ''}: Python {platform.python_version()}, "
@@ -145,13 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         results = asyncio.run(run_all(apps, settings))
     except BenchError as exc:
         print(f"\nbench: FAILED, an app misbehaves, no figures: {exc}", file=sys.stderr)
-        return 1
+        return None
     checks = throughput_report(results)
     checks += startup_report("asgi_api" in apps, STARTUP_RUNS[args.quick])
     if "asgi_api" not in apps:
         print("\nasgi_api was not measured: its targets count as not met")
-    print(f"\ntargets: {sum(check.met for check in checks)}/{len(checks)} met")
-    return 0
+    return [check.met for check in checks]
 
 
 if __name__ == "__main__":
