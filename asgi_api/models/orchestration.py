@@ -233,5 +233,18 @@ async def _set_state(session: Session, kind: RunKind, rules: Sequence[Rule], run
         return SetStateResult(OrchestrationResult(state=run["state"], status=outcome.status, details=outcome.details),
                               stored=False)
     await enter_state(session, kind, run, outcome.state, transition.changes)
+    if kind is FLOW_RUNS and run["parent_task_run_id"] is not None:
+        await _mirror_to_parent_task(session, run, outcome.state)
     return SetStateResult(OrchestrationResult(state=outcome.state, status=outcome.status, details=outcome.details),
                           stored=True)
+
+
+async def _mirror_to_parent_task(session: Session, subflow_run: Row, state: State) -> None:
+    """A subflow's parent task run takes every state the subflow takes: Prefect's client never
+    reports that task's states itself (the server does it, as Prefect's does)."""
+    parent = await read_run(session, TASK_RUNS, subflow_run["parent_task_run_id"], for_update=True)
+    if parent is None:
+        return  # the parent task run was deleted, or never recorded
+    mirrored = State(type=state.type, name=state.name, message=state.message, timestamp=state.timestamp,
+                     state_details=StateDetails(child_flow_run_id=subflow_run["id"]))
+    await enter_state(session, TASK_RUNS, parent, mirrored)

@@ -166,3 +166,15 @@ async def test_task_runs_are_orchestrated_too(client: httpx.AsyncClient) -> None
     assert (await set_state(client, task_run, "PAUSED", runs="task_runs"))["status"] == "ABORT"
     forced = await set_state(client, task_run, "RUNNING", runs="task_runs", force=True, expected_status=201)
     assert forced["status"] == "ACCEPT"
+
+
+async def test_a_subflows_parent_task_run_follows_the_subflow(client: httpx.AsyncClient) -> None:
+    parent = await create_flow_run(client)
+    placeholder = await create_task_run(client, parent["id"], task_key="child")
+    subflow = await create_flow_run(client, parent_task_run_id=placeholder["id"])
+    for state_type in ("RUNNING", "COMPLETED"):
+        stored = (await set_state(client, subflow, state_type, expected_status=201))["state"]
+        task = await read(client, placeholder, runs="task_runs")
+        assert (task["state_type"], task["state"]["timestamp"]) == (state_type, stored["timestamp"])
+        assert task["state"]["state_details"]["child_flow_run_id"] == subflow["id"]
+    assert task["run_count"] == 1 and task["end_time"] == stored["timestamp"]
