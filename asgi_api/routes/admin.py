@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
 from asgi_api.routing import APIRouter
-from asgi_api.server.settings import Settings
+
+if TYPE_CHECKING:  # the server layer builds on the routes, not the other way round
+    from asgi_api.server.settings import Settings
 
 router = APIRouter(prefix="/admin", tags=["Admin"])
 

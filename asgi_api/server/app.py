@@ -6,6 +6,7 @@ environment (`Settings.load()`), and one app is built per settings value.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -135,7 +136,7 @@ def _serve_ui(app: API, settings: Settings) -> None:
         return
     base = normalise_base_path(settings.ui_serve_base)
     directory = prepare_ui_directory(UI_SOURCE, settings.ui_static_dir or Path(settings.home) / "ui",
-                                     settings.ui_serve_base, __version__)
+                                     settings.ui_serve_base, f"{__version__}+{_fingerprint(UI_SOURCE)}")
 
     @app.get(f"{base}/ui-settings", include_in_schema=False)
     async def ui_settings() -> dict[str, Any]:
@@ -143,6 +144,15 @@ def _serve_ui(app: API, settings: Settings) -> None:
                 "auth": "BASIC" if settings.api_auth_string else None, "flags": []}
 
     app.mount(base or "/", SPAStaticFiles(directory=directory), name="ui")
+
+
+def _fingerprint(directory: Path) -> str:
+    """A digest of the UI's files, so that an edited UI is copied again under the same version."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(directory).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def background_services(settings: Settings) -> list[services.Service]:

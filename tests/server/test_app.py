@@ -201,3 +201,21 @@ def test_the_lifespan_opens_and_migrates_the_database(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "home" / "asgi_api.db") as connection:
         tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"flow", "flow_run", "task_run", "log", "variable"} <= tables
+
+
+def test_an_edited_ui_is_copied_again(tmp_path: Path, ui_source: Path) -> None:
+    settings = Settings.load({"ASGI_API_HOME": str(tmp_path / "home")})
+    with TestClient(create_app(settings, ignore_cache=True)) as client:
+        assert client.get("/assets/app.js").text == "console.log('ui')"
+    (ui_source / "assets" / "app.js").write_text("console.log('edited')")
+    with TestClient(create_app(settings, ignore_cache=True)) as client:
+        assert client.get("/assets/app.js").text == "console.log('edited')"
+
+
+@pytest.mark.parametrize("module", ["asgi_api.routes", "asgi_api.server", "asgi_api.server.app", "asgi_api.database"])
+def test_each_layer_imports_on_its_own(module: str) -> None:
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
