@@ -19,7 +19,13 @@ _flow = tables.flow
 
 
 async def create_flow(session: Session, flow: FlowCreate) -> tuple[Flow, bool]:
-    """The flow named `flow.name`, created unless it exists (then left unchanged); True if created."""
+    """The flow named `flow.name`, created unless it exists (then left unchanged); True if created.
+
+    Looked up first: clients upsert the same flow before every run, so it mostly exists, and one
+    SELECT is cheaper than an INSERT that conflicts followed by the SELECT anyway."""
+    existing = await read_flow_by_name(session, flow.name)
+    if existing is not None:
+        return existing, False
     now = utcnow()
     insert = session.insert(_flow).values(id=uuid.uuid4(), created=now, updated=now, name=flow.name,
                                           tags=flow.tags, labels=flow.labels)

@@ -40,10 +40,10 @@ async def test_concurrent_write_transactions_all_succeed(database: Database) -> 
         assert await session.fetch_val(sa.select(sa.func.count()).select_from(tables.flow)) == WRITERS
 
 
+# SQLite only: PostgreSQL runs write transactions side by side (READ COMMITTED); that is the point.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_sqlite_write_transactions_take_turns(database: Database) -> None:
     """Read-modify-write with a pause in between: a lost update would show if two overlapped."""
-    if database.dialect != "sqlite":
-        pytest.skip("PostgreSQL runs write transactions side by side (READ COMMITTED); that is the point")
     now = utcnow()
     async with database.transaction(write=True) as session:
         await session.execute(tables.variable.insert().values(
