@@ -8,6 +8,8 @@ FastAPI's `jsonable_encoder` would (decimals as numbers, paths and other objects
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import decimal
 import os
 from collections.abc import Callable
 from typing import Any
@@ -87,6 +89,41 @@ def converter(model: Any) -> Callable[[Any], Any]:
     return convert
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def jsonable(value: Any) -> Any:
+    """Free-form data as FastAPI's `jsonable_encoder` shapes it, where msgspec would write it
+    differently: datetimes and times by `isoformat()` (UTC as `+00:00`, not `Z`), timedeltas as
+    seconds, decimals as numbers without trailing zeros, bytes as text, dataclasses as dicts.
+    Everything else is left to msgspec, which encodes it as FastAPI does."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {jsonable(key): jsonable(item) for key, item in value.items()}
+    if kind in (list, tuple, set, frozenset):
+        return [jsonable(item) for item in value]
+    if isinstance(value, (datetime.datetime, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    if isinstance(value, decimal.Decimal):
+        exponent = value.as_tuple().exponent
+        return int(value) if isinstance(exponent, int) and exponent >= 0 else float(value)
+    if isinstance(value, bytes):
+        return value.decode()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: jsonable(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if isinstance(value, (dict, list, tuple)):  # subclasses keep their own encoding only in msgspec
+        return jsonable(dict(value) if isinstance(value, dict) else list(value))
+    return value
+
+
+def _encode_free(value: Any) -> bytes:
+    return _free_encoder.encode(jsonable(value))
+
+
 def serializer(model: Any, *, exclude_unset: bool = False, exclude_none: bool = False) -> Callable[[Any], bytes]:
     """The function that turns a return value into JSON bytes, prepared once per route.
 
@@ -94,7 +131,7 @@ def serializer(model: Any, *, exclude_unset: bool = False, exclude_none: bool = 
     conversion); `exclude_none` drops null fields - FastAPI's `response_model_exclude_*` switches.
     """
     if model is None:
-        return _free_encoder.encode
+        return _encode_free
     encode, convert = _model_encoder.encode, converter(model)
     if dataclasses.is_dataclass(model):
         exclude_unset = False  # pydantic counts every field of a dataclass as set
