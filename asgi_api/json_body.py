@@ -115,6 +115,7 @@ class JsonValue:
 
     def from_document(self, document: Any, loc: Sequence[Any]) -> tuple[Any, list[Error]]:
         """The value converted from a parsed document, or every error found in it."""
+        document = bools_as_numbers(document, self.type)
         try:
             value = self._finish(msgspec.convert(document, self.type, strict=False))
         except (msgspec.ValidationError, OverflowError):
@@ -127,6 +128,37 @@ class JsonValue:
 
     def _finish(self, value: Any) -> Any:
         return self._fill(value) if self._fill is not None else value
+
+
+def bools_as_numbers(value: Any, tp: Any) -> Any:
+    """`value` with JSON `true`/`false` turned into 1/0 wherever `tp` expects an int (or 1.0/0.0
+    for a float), as pydantic's lax mode reads them and msgspec does not. Slow path only."""
+    tp = strip_annotated(tp)[0]
+    members = union_members(tp)
+    if isinstance(value, bool):
+        expected = members if members is not None else (tp,)
+        if bool in expected or Any in expected:
+            return value
+        return int(value) if int in expected else float(value) if float in expected else value
+    if members is not None:
+        for member in members:
+            converted = bools_as_numbers(value, member)
+            if converted is not value:
+                return converted
+        return value
+    origin, args = get_origin(tp), get_args(tp)
+    if isinstance(value, list) and args:
+        if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+            return [bools_as_numbers(item, arg) for item, arg in zip(value, args)] + value[len(args):]
+        return [bools_as_numbers(item, args[0]) for item in value]
+    if isinstance(value, dict):
+        if origin is dict and len(args) == 2:
+            return {key: bools_as_numbers(item, args[1]) for key, item in value.items()}
+        fields = _model_fields(tp)
+        if fields:
+            types = {name: field_type for name, field_type, _ in fields}
+            return {key: bools_as_numbers(item, types[key]) if key in types else item for key, item in value.items()}
+    return value
 
 
 def parse_document(raw: bytes) -> Any:

@@ -5,7 +5,7 @@ import datetime
 import decimal
 import enum
 import uuid
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal, Optional, Union
 
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
@@ -268,4 +268,45 @@ test_optional_constrained = parity_test(build_optional_constrained, [
     call("POST", "/page", 200, json={}, id="an optional constrained body value left out"),
     call("POST", "/page", 422, json={"page": 0}, must_reject=True),
     call("POST", "/page?q=0", 422, json={"page": 2}, must_reject=True),
+])
+
+
+@dataclasses.dataclass
+class Numbers:
+    count: int
+    ratio: float
+    maybe: Optional[int] = None
+    either: Union[int, str] = 0
+    flag: bool = False
+    label: str = ""
+    counts: list[int] = dataclasses.field(default_factory=list)
+    pair: tuple[int, float] = (0, 0.0)
+    by_name: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+def build_bools(fw):
+    app = fw.API()
+
+    @app.post("/numbers")
+    def numbers(item: Numbers):
+        return item
+
+    @app.post("/embedded")
+    def embedded(n: int = fw.Body(embed=True), x: float = fw.Body(1.0, embed=True)):
+        return {"n": n, "x": x}
+
+    return app
+
+
+test_booleans_for_numbers = parity_test(build_bools, [
+    call("POST", "/numbers", 200, json={"count": True, "ratio": False}, id="true and false for int and float"),
+    call("POST", "/numbers", 200, json={"count": 1, "ratio": 1, "maybe": True, "either": True, "flag": True},
+         id="booleans in Optional[int], int | str and bool fields"),
+    call("POST", "/numbers", 200, json={"count": 1, "ratio": 1, "counts": [True, 2, False], "pair": [True, True],
+                                        "by_name": {"a": True}}, id="booleans inside a list, a tuple and a dict"),
+    call("POST", "/numbers", 422, json={"count": True, "ratio": 1, "label": True}, must_reject=True,
+         id="a boolean for a str field is still wrong"),
+    call("POST", "/numbers", 422, json={"count": True, "ratio": "x", "counts": [True, "y"]}, must_reject=True,
+         id="booleans accepted while other fields fail"),
+    call("POST", "/embedded", 200, json={"n": True, "x": True}, id="booleans for embedded numbers"),
 ])
