@@ -218,9 +218,7 @@ def response_scoped_dependency(dependency: Callable[..., Any]) -> Callable[..., 
 _OBJECT_OF_RAW = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
-def _is_json(content_type: str | None) -> bool:
-    if not content_type:
-        return True
+def _is_json(content_type: str) -> bool:
     main = content_type.split(";", 1)[0].strip().lower()
     return main == "application/json" or (main.startswith("application/") and main.endswith("+json"))
 

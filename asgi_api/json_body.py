@@ -20,6 +20,7 @@ import msgspec
 
 from asgi_api.exceptions import HTTPException, RequestValidationError
 from asgi_api.validation import (
+    META_CONSTRAINTS,
     PARSERS,
     Error,
     Fail,
@@ -295,9 +296,7 @@ def _describe(message: str, target: msgspec.inspect.Type, value: Any) -> Fail:
 
 
 def _constraint_failure(target: msgspec.inspect.Type, value: Any) -> Fail:
-    constraints = {key: getattr(target, key) for key in
-                   ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
-                   if getattr(target, key, None) is not None}
+    constraints = {key: getattr(target, key) for key in META_CONSTRAINTS if getattr(target, key, None) is not None}
     try:
         for check in constraint_checks(constraints):
             check(value)

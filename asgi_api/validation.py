@@ -442,15 +442,14 @@ def enforce(checks: list[Callable[[Any], None]], value: Any, input_: Any) -> Non
         raise Invalid([error(exc.type, exc.msg, input_, (), exc.ctx)]) from None
 
 
+# The constraints `msgspec.Meta` and msgspec's type info carry, under the names `Query(...)` uses.
+META_CONSTRAINTS = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
+
+
 def _constraints_of(metadata: Sequence[Any]) -> dict[str, Any]:
     """Constraints written as `msgspec.Meta(...)` inside `Annotated` count too."""
-    found: dict[str, Any] = {}
-    for item in metadata:
-        if isinstance(item, msgspec.Meta):
-            for key in ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern"):
-                if getattr(item, key) is not None:
-                    found[key] = getattr(item, key)
-    return found
+    return {key: getattr(item, key) for item in metadata if isinstance(item, msgspec.Meta)
+            for key in META_CONSTRAINTS if getattr(item, key) is not None}
 
 
 def string_converter(tp: Any, constraints: dict[str, Any]) -> Converter:
