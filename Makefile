@@ -5,18 +5,28 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: serve test bench clean browser
+.PHONY: serve test lint bench clean browser
 
+SERVE_STAMP := $(VENV)/.installed-serve
+
+# What serving needs: the framework, the server extra and the offline docs assets.
+$(SERVE_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[server,docs]'
+	touch $(SERVE_STAMP)
+
+# Everything: the dev tools (linters, test runner, peers for parity and benchmarks) too.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[server,docs,dev]'
+	touch $(STAMP) $(SERVE_STAMP)
 
-serve: $(STAMP)
+serve: $(SERVE_STAMP)
 	$(BIN)/asgi-api serve
 
-# Debian's Chromium for the browser tests in tests/ui (Playwright drives it; no browser download).
+# Debian's Chromium for the browser tests in tests/server/ui (Playwright drives it; no browser download).
 # Installed only when missing, as root or through sudo; without it those tests skip, or fail under CI=true.
 browser: $(CHROMIUM)
 $(CHROMIUM):
@@ -26,7 +36,12 @@ $(CHROMIUM):
 	  apt-get install -y -q --no-install-recommends chromium; } \
 	|| { echo "Installing chromium failed; the browser tests will skip"; [ "$$CI" != true ]; }
 
-test: $(STAMP) browser
+# The quality gate: lint and type-check the package; any finding stops `make test`.
+lint: $(STAMP)
+	$(BIN)/ruff check asgi_api tests bench examples
+	$(BIN)/mypy
+
+test: $(STAMP) browser lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

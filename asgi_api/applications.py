@@ -13,9 +13,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope, Send
 
-from asgi_api import docs
 from asgi_api.exception_handlers import DEFAULT_HANDLERS
-from asgi_api.openapi import get_openapi, unique_id
+from asgi_api.openapi import docs
+from asgi_api.openapi.schema import get_openapi, unique_id
 from asgi_api.params import DependsMarker
 from asgi_api.responses import JSONResponse
 from asgi_api.routing import APIRoute, APIRouter

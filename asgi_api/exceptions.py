@@ -46,6 +46,3 @@ class ResponseValidationError(Exception):
         super().__init__(message)
         self.body = body
 
-
-class ObjectNotFoundError(Exception):
-    """A database object an operation needs does not exist; the server layer renders it as a 404."""

@@ -17,10 +17,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from starlette import status
+from starlette._utils import get_route_path
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute, compile_path, get_name
-from starlette._utils import get_route_path
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette.websockets import WebSocket
 

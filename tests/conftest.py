@@ -20,7 +20,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from asgi_api.database import Database, migrate
+from asgi_api.server.database import Database, migrate
 
 
 class Recorder:

@@ -18,24 +18,25 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from asgi_api import __version__
 from asgi_api.applications import API
-from asgi_api.database import open_database
-from asgi_api.middleware.auth import BasicAuthMiddleware
-from asgi_api.middleware.csrf import CsrfMiddleware
 from asgi_api.middleware.request_limit import RequestLimitMiddleware
-from asgi_api.models.csrf import is_valid_token
-from asgi_api.openapi import get_openapi
+from asgi_api.openapi.schema import get_openapi
 from asgi_api.params import Depends, DependsMarker
-from asgi_api.routes import API_ROUTERS
 from asgi_api.server import services
+from asgi_api.server.api import API_ROUTERS
+from asgi_api.server.database import open_database
 from asgi_api.server.handlers import exception_handlers
+from asgi_api.server.middleware.auth import BasicAuthMiddleware
+from asgi_api.server.middleware.csrf import CsrfMiddleware
+from asgi_api.server.models.csrf import is_valid_token
 from asgi_api.server.settings import Settings
-from asgi_api.server.ui import SPAStaticFiles, normalise_base_path, prepare_ui_directory
+from asgi_api.server.ui import normalise_base_path, prepare_ui_directory
 from asgi_api.server.versions import API_VERSION, enforce_minimum_version
+from asgi_api.staticfiles import SPAStaticFiles
 
 logger = logging.getLogger("asgi_api.server")
 
 API_TITLE = "asgi_api REST API"
-UI_SOURCE = Path(__file__).resolve().parent.parent / "static"
+UI_SOURCE = Path(__file__).resolve().parent / "static"
 _APP_CACHE: dict[tuple[Settings, bool], API] = {}
 
 
@@ -47,7 +48,7 @@ def create_api_app(
     *,
     settings: Settings | None = None,
 ) -> API:
-    """The REST API: health and version routes, every router of `asgi_api.routes`, GZip, auth, and
+    """The REST API: health and version routes, every router of `asgi_api.server.api`, GZip, auth, and
     the server's exception handlers (`api_app_kwargs` may replace them).
 
     `dependencies` apply to every router, together with the API-version check. With an
@@ -129,7 +130,7 @@ def create_app(settings: Settings | None = None, ephemeral: bool = False, ignore
 
 
 def _serve_ui(app: API, settings: Settings) -> None:
-    """The UI at `ui_serve_base`: a copy of `asgi_api/static/` made for that base path, served as a
+    """The UI at `ui_serve_base`: a copy of `asgi_api/server/static/` made for that base path, served as a
     single-page app, and `ui-settings` telling it where the API is and how to authenticate."""
     if not (UI_SOURCE / "index.html").is_file():
         logger.warning("No UI in %s: serving the API only", UI_SOURCE)

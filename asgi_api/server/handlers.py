@@ -14,9 +14,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from asgi_api.database.errors import INTEGRITY_ERRORS, RETRYABLE_ERRORS, is_integrity_error, is_retryable_error
-from asgi_api.exceptions import ObjectNotFoundError, RequestValidationError
+from asgi_api.exceptions import RequestValidationError
 from asgi_api.responses import JSONResponse
+from asgi_api.server.database.errors import INTEGRITY_ERRORS, RETRYABLE_ERRORS, is_integrity_error, is_retryable_error
+from asgi_api.server.exceptions import ObjectNotFoundError
 
 logger = logging.getLogger("asgi_api.server")
 

@@ -9,8 +9,8 @@ import fastapi.responses
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import negative_data_rejection, status_code_conformance
 from openapi_spec_validator import validate
+from schemathesis.specs.openapi.checks import negative_data_rejection, status_code_conformance
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
@@ -134,7 +134,7 @@ def test_docs_use_only_local_assets_when_the_docs_extra_is_installed() -> None:
 
 
 def test_docs_fall_back_to_the_cdn_without_the_docs_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    from asgi_api import docs
+    from asgi_api.openapi import docs
 
     monkeypatch.setattr(docs, "local_assets", lambda: None)
     with TestClient(API()) as client:

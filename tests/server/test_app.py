@@ -10,8 +10,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from asgi_api import APIRouter, Depends
-from asgi_api.routes import API_ROUTERS
 from asgi_api.server import services
+from asgi_api.server.api import API_ROUTERS
 from asgi_api.server.app import create_api_app, create_app
 from asgi_api.server.settings import Settings
 from asgi_api.server.versions import API_VERSION
@@ -24,7 +24,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def probe_router(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """A router registered in asgi_api.routes for the duration of a test."""
+    """A router registered in asgi_api.server.api for the duration of a test."""
     seen: list[str] = []
     router = APIRouter(prefix="/probe", tags=["Probe"])
 
@@ -212,7 +212,7 @@ def test_an_edited_ui_is_copied_again(tmp_path: Path, ui_source: Path) -> None:
         assert client.get("/assets/app.js").text == "console.log('edited')"
 
 
-@pytest.mark.parametrize("module", ["asgi_api.routes", "asgi_api.server", "asgi_api.server.app", "asgi_api.database"])
+@pytest.mark.parametrize("module", ["asgi_api.server.api", "asgi_api.server", "asgi_api.server.app", "asgi_api.server.database"])
 def test_each_layer_imports_on_its_own(module: str) -> None:
     import subprocess
     import sys

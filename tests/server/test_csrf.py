@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from asgi_api import API, WebSocket
-from asgi_api.middleware.csrf import CsrfMiddleware
+from asgi_api.server.middleware.csrf import CsrfMiddleware
 
 TOKENS = {"client-1": "token-1"}
 

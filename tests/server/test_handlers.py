@@ -12,7 +12,7 @@ import sqlalchemy.exc
 from starlette.testclient import TestClient
 
 from asgi_api import API, Depends, response_scoped_dependency
-from asgi_api.exceptions import ObjectNotFoundError
+from asgi_api.server.exceptions import ObjectNotFoundError
 from asgi_api.server.handlers import INTEGRITY_MESSAGE, exception_handlers
 
 

@@ -19,11 +19,11 @@ from starlette.testclient import TestClient
 from asgi_api.server import ui
 from asgi_api.server.ui import (
     UI_SERVE_BASE_PLACEHOLDER,
-    SPAStaticFiles,
     normalise_base_path,
     prepare_ui_directory,
     replace_placeholder_string_in_files,
 )
+from asgi_api.staticfiles import SPAStaticFiles
 
 INDEX = b"<!doctype html><title>the app</title>"
 APP_JS = b"console.log('app')"

@@ -1,0 +1,23 @@
+"""The reference REST API, one router module per resource; `API_ROUTERS` lists them in order."""
+
+from __future__ import annotations
+
+from asgi_api.routing import APIRouter
+from asgi_api.server.api import (
+    admin,
+    concurrency,
+    csrf,
+    events,
+    flow_run_states,
+    flow_runs,
+    flows,
+    logs,
+    root,
+    task_runs,
+    variables,
+)
+
+API_ROUTERS: list[APIRouter] = [
+    root.router, admin.router, csrf.router, logs.router, variables.router, events.router, concurrency.router,
+    flows.router, flow_runs.router, flow_run_states.router, task_runs.router,
+]

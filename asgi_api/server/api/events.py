@@ -1,0 +1,117 @@
+"""`/events`: where clients send events, above all the task-run state changes of Prefect 3.
+
+`WebSocket /events/in` is the stream every flow run's client opens; `POST /events` takes a batch.
+This server keeps no event store: it records the task runs the events describe and drops the rest.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import AsyncIterator
+
+import msgspec
+from starlette import status
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from asgi_api.exceptions import HTTPException
+from asgi_api.params import Depends
+from asgi_api.routing import APIRouter
+from asgi_api.server.database import Database, Session
+from asgi_api.server.database.errors import is_retryable_error
+from asgi_api.server.dependencies import write_session
+from asgi_api.server.models.events import InvalidTaskRunEvent, TaskRunChange, record_task_run_change, task_run_change
+from asgi_api.server.schemas.events import Event, EventsAuth
+
+logger = logging.getLogger("asgi_api.events")
+
+router = APIRouter(prefix="/events", tags=["Events"])
+
+_decode_event = msgspec.json.Decoder(Event).decode
+_decode_auth = msgspec.json.Decoder(EventsAuth).decode
+
+
+@router.post("", status_code=204)
+async def create_events(events: list[Event], session: Session = Depends(write_session)) -> None:
+    """Record a batch; a task-run event that cannot be recorded fails the whole batch (422)."""
+    changes: list[TaskRunChange] = []
+    for event in events:
+        try:
+            change = task_run_change(event)
+        except InvalidTaskRunEvent as exc:
+            raise HTTPException(422, str(exc)) from None
+        if change is not None:
+            changes.append(change)
+    for change in sorted(changes, key=lambda change: change.state.timestamp):
+        await record_task_run_change(session, change)
+
+
+@router.websocket("/in")
+async def stream_events_in(websocket: WebSocket) -> None:
+    """Authenticate with the first frame, then record one event per frame until the client leaves.
+
+    Clients that send no auth frame (older ones) are served when no auth string is configured.
+    A frame that is not a valid event is logged and skipped; a database error that retrying may
+    cure closes the socket with 1011, so that the client reconnects and resends what it has not
+    seen confirmed (recording is idempotent).
+    """
+    await websocket.accept(subprotocol="prefect" if "prefect" in websocket.scope.get("subprotocols", []) else None)
+    auth_string: str | None = websocket.app.state.settings.api_auth_string
+    database: Database = websocket.app.state.database
+    frames = _frames(websocket)
+    try:
+        async for frame in frames:
+            if not await _authenticate(websocket, frame, auth_string):
+                return
+            break
+        async for frame in frames:
+            if not await _record(database, frame):
+                await websocket.close(status.WS_1011_INTERNAL_ERROR, reason="Database unavailable, retry")
+                return
+    except WebSocketDisconnect:
+        pass  # clients leave whenever their run ends
+
+
+async def _frames(websocket: WebSocket) -> AsyncIterator[str | bytes]:
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        yield message.get("text") if message.get("text") is not None else message.get("bytes", b"")
+
+
+async def _authenticate(websocket: WebSocket, frame: str | bytes, auth_string: str | None) -> bool:
+    """Answer the auth frame; a frame that is no auth frame is an event (without an auth string)."""
+    try:
+        auth = _decode_auth(frame)
+    except msgspec.DecodeError:
+        if auth_string is not None:
+            await websocket.close(status.WS_1008_POLICY_VIOLATION, reason="Expected 'auth' message")
+            return False
+        await _record(websocket.app.state.database, frame)
+        return True
+    if auth_string is not None and not hmac.compare_digest((auth.token or "").encode(), auth_string.encode()):
+        await websocket.close(status.WS_1008_POLICY_VIOLATION, reason="Invalid token")
+        return False
+    await websocket.send_json({"type": "auth_success"})
+    return True
+
+
+async def _record(database: Database, frame: str | bytes) -> bool:
+    """Record the task run one frame describes; False only when the database failed transiently."""
+    try:
+        change = task_run_change(_decode_event(frame))
+    except (msgspec.DecodeError, InvalidTaskRunEvent) as exc:
+        logger.warning("Skipping an invalid event on /events/in: %s", exc)
+        return True
+    if change is None:
+        return True
+    try:
+        async with database.transaction(write=True) as session:
+            await record_task_run_change(session, change)
+    except Exception as exc:
+        if is_retryable_error(exc):
+            logger.warning("Could not record event %s now: %r", change.state.id, exc)
+            return False
+        logger.exception("Could not record event %s", change.state.id)
+    return True

@@ -1,0 +1,120 @@
+"""`Database`: the `databases` package for SQLite or PostgreSQL, one transaction per `Session`.
+
+SQLite allows one writer at a time. Left to itself, a second writer in the same process spins on
+`busy_timeout` and may still fail with "database is locked" (a deferred transaction that turns into
+a write cannot wait). So write transactions take turns on the pool's one writer connection, held
+for the whole transaction, and start with `BEGIN IMMEDIATE`; reads start with a plain `BEGIN` on
+reader connections and, thanks to WAL, run alongside the writer. `busy_timeout` is left for what
+the pool cannot see: other processes. PostgreSQL needs no lock: each transaction takes a connection
+of asyncpg's pool. Read transactions are read-only on both backends, so a write that slipped into a
+read session fails loudly instead of going around the lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import databases
+import sqlalchemy as sa
+from databases.core import Connection
+
+from asgi_api.server.database.session import Session
+from asgi_api.server.database.sqlite_backend import SQLiteDatabase
+from asgi_api.server.database.sqlite_pool import SQLitePool
+
+logger = logging.getLogger("asgi_api.server.database")
+
+_BEGIN = {("sqlite", True): "BEGIN IMMEDIATE", ("sqlite", False): "BEGIN",
+          ("postgresql", True): "BEGIN", ("postgresql", False): "BEGIN READ ONLY"}
+
+
+class Database:
+    """A database at a `sqlite+aiosqlite:///path` or `postgresql+asyncpg://...` URL (the bare
+    `sqlite://` and `postgresql://` schemes mean the same drivers). In-memory SQLite is not
+    supported: the writer and the readers are separate connections, so each would see its own
+    empty database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
+        self._database = SQLiteDatabase(url) if self.dialect == "sqlite" else databases.Database(url)
+        self._sqlite: SQLitePool | None = None
+
+    async def connect(self) -> None:
+        """Open the pool (PostgreSQL); create the file's directory and switch it to WAL (SQLite)."""
+        if self.dialect == "sqlite":
+            Path(self._database.url.database).parent.mkdir(parents=True, exist_ok=True)
+        await self._database.connect()
+        if self.dialect == "sqlite":
+            self._sqlite = SQLitePool(self._database)
+            async with self._sqlite.writer() as connection:
+                await _run(connection, "PRAGMA journal_mode = WAL", self.dialect)
+
+    async def disconnect(self) -> None:
+        if self._sqlite is not None:
+            await self._sqlite.close()
+            self._sqlite = None
+        await self._database.disconnect()
+
+    @asynccontextmanager
+    async def transaction(self, write: bool = False) -> AsyncIterator[Session]:
+        """One transaction: committed when the block ends normally, rolled back on any error."""
+        async with self._connection(write) as connection:
+            await _run(connection, _BEGIN[self.dialect, write], self.dialect)
+            try:
+                yield Session(connection, self.dialect, write)
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await self._rollback(connection)
+                raise
+            # If COMMIT fails, releasing the connection below rolls the transaction back.
+            with anyio.CancelScope(shield=True):
+                await _run(connection, "COMMIT", self.dialect)
+
+    async def is_ready(self) -> bool:
+        """Whether the database answers a query now (for `GET /ready`)."""
+        try:
+            async with self.transaction() as session:
+                await session.fetch_val(sa.select(1))
+        except Exception as exc:
+            logger.warning("Database not ready: %r", exc)
+            return False
+        return True
+
+    def _connection(self, write: bool) -> AbstractAsyncContextManager[Connection]:
+        """The connection a transaction runs on, held while the block runs."""
+        if self.dialect == "postgresql":
+            return self._postgres_connection()
+        if self._sqlite is None:
+            raise RuntimeError("The database is not connected")
+        return self._sqlite.writer() if write else self._sqlite.reader()
+
+    @asynccontextmanager
+    async def _postgres_connection(self) -> AsyncIterator[Connection]:
+        # A connection of our own rather than `databases`' task-local one: two transactions in one
+        # task (a read and a background write, say) must never share a connection.
+        connection = Connection(self._database, self._database._backend)
+        await connection.__aenter__()
+        try:
+            yield connection
+        finally:
+            with anyio.CancelScope(shield=True):
+                await connection.__aexit__(None, None, None)
+
+    async def _rollback(self, connection: Connection) -> None:
+        try:
+            await _run(connection, "ROLLBACK", self.dialect)
+        except Exception:  # the original error matters more; the connection is released anyway
+            logger.warning("ROLLBACK failed", exc_info=True)
+
+
+async def _run(connection: Connection, sql: str, dialect: str) -> None:
+    """A statement straight on the driver (transaction control bypasses `databases`' own)."""
+    result: Any = await connection.raw_connection.execute(sql)
+    if dialect == "sqlite":
+        await result.close()

@@ -1,0 +1,76 @@
+"""Versioned schema migrations, applied by `migrate(database)` at start-up.
+
+The `schema_migration` table lists the versions applied. A fresh database gets the current schema
+from `tables` (migration 1) and is stamped with every version at once; an existing database runs
+only the migrations it lacks, in order. So `tables.py` always shows the current schema, and a
+change to it ships together with a migration that alters existing databases the same way:
+
+    async def _add_flow_run_note(session: Session) -> None:
+        await session.execute(sa.text("ALTER TABLE flow_run ADD COLUMN note VARCHAR"))
+
+    MIGRATIONS = (Migration(1, ...), Migration(2, "flow_run.note", _add_flow_run_note))
+
+Everything runs in one write transaction, so several processes may start at once: PostgreSQL
+takes a transaction-scoped advisory lock first, SQLite's `BEGIN IMMEDIATE` admits one writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from asgi_api.server.database.connection import Database
+from asgi_api.server.database.session import Session
+from asgi_api.server.database.tables import metadata
+from asgi_api.server.database.types import UTCDateTime, utcnow
+
+ADVISORY_LOCK_KEY = 0x6173_6769_6D69_6772  # "asgimigr": any constant no other code uses
+
+schema_migration = sa.Table(
+    "schema_migration", sa.MetaData(),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("applied", UTCDateTime, nullable=False),
+)
+
+
+class Migration(NamedTuple):
+    version: int
+    name: str
+    apply: Callable[[Session], Awaitable[None]]
+
+
+async def _create_schema(session: Session) -> None:
+    for table in metadata.sorted_tables:
+        await session.execute(CreateTable(table, if_not_exists=True))
+        for index in sorted(table.indexes, key=lambda index: index.name or ""):
+            await session.execute(CreateIndex(index, if_not_exists=True))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "create the schema", _create_schema),
+)
+
+
+async def migrate(database: Database) -> int:
+    """Bring the schema up to date; returns its version. Running it again changes nothing."""
+    latest = MIGRATIONS[-1].version
+    async with database.transaction(write=True) as session:
+        if session.dialect == "postgresql":
+            await session.execute(sa.select(sa.func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY)))
+        await session.execute(CreateTable(schema_migration, if_not_exists=True))
+        current = await session.fetch_val(sa.select(sa.func.coalesce(sa.func.max(schema_migration.c.version), 0)))
+        if current > latest:
+            raise RuntimeError(f"The database schema is at version {current}, newer than this code's {latest}: "
+                               "upgrade asgi_api")
+        pending = [migration for migration in MIGRATIONS if migration.version > current]
+        for migration in pending[:1] if current == 0 else pending:
+            await migration.apply(session)
+        if pending:
+            now = utcnow()
+            await session.execute_many(schema_migration.insert(), [
+                {"version": migration.version, "name": migration.name, "applied": now} for migration in pending])
+    return latest

@@ -1,0 +1,114 @@
+"""`SQLitePool`: long-lived SQLite connections, one writer and a few readers, each set up once.
+
+The `databases` SQLite backend opens a new aiosqlite connection (a thread, a connect, the PRAGMAs)
+for every `databases.core.Connection`, which costs more than a short transaction itself. This pool
+keeps its `Connection`s open instead. One writer is enough: write transactions take turns anyway,
+so holding the writer *is* the in-process write lock. Readers run alongside it thanks to WAL and
+are `query_only`, so a write in a read transaction fails loudly instead of going around the lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+import databases
+from databases.core import Connection
+
+from asgi_api.server.database.sqlite_backend import CachingConnection
+
+logger = logging.getLogger("asgi_api.server.database")
+
+BUSY_TIMEOUT_MS = 30_000
+READERS = 2  # reader threads contend for the GIL: 2 measured fastest on 2 cores, 4 and more slower
+
+# WAL with synchronous=NORMAL loses nothing when the server process is killed, only on power loss.
+_SETUP = ("PRAGMA busy_timeout = {busy}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
+          "PRAGMA query_only = {read_only};")
+
+
+class SQLitePool:
+    """The writer and up to `readers` readers of one `databases.Database`, opened on first use.
+
+    A connection goes back into the pool only outside a transaction: one left inside (a COMMIT that
+    failed, say) is rolled back first, and closed if even that fails. A task should not hold two
+    read transactions at once: with every reader busy elsewhere, it would wait for itself.
+    """
+
+    def __init__(self, database: databases.Database, readers: int = READERS) -> None:
+        self._database = database
+        self._write_lock = anyio.Lock()
+        self._writer: Connection | None = None
+        self._reader_slots = anyio.Semaphore(readers)
+        self._idle_readers: list[Connection] = []
+        self._closed = False
+
+    @asynccontextmanager
+    async def writer(self) -> AsyncIterator[Connection]:
+        """The writer connection, for as long as no other task holds it."""
+        async with self._write_lock:
+            if self._writer is None:
+                self._writer = await self._open(write=True)
+            connection = self._writer
+            try:
+                yield connection
+            finally:
+                with anyio.CancelScope(shield=True):
+                    if not await self._reusable(connection):
+                        self._writer = None
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[Connection]:
+        """An idle reader connection (a new one while fewer than `readers` exist)."""
+        async with self._reader_slots:
+            connection = self._idle_readers.pop() if self._idle_readers else await self._open(write=False)
+            try:
+                yield connection
+            finally:
+                with anyio.CancelScope(shield=True):
+                    if await self._reusable(connection):
+                        self._idle_readers.append(connection)
+
+    async def close(self) -> None:
+        """Close every idle connection; one in use is closed when its transaction ends."""
+        self._closed = True
+        idle = [*self._idle_readers, *([self._writer] if self._writer is not None else [])]
+        self._idle_readers.clear()
+        self._writer = None
+        with anyio.CancelScope(shield=True):
+            for connection in idle:
+                await _close(connection)
+
+    async def _open(self, write: bool) -> Connection:
+        if self._closed:
+            raise RuntimeError("The database is disconnected")
+        connection = CachingConnection(self._database, self._database._backend)
+        await connection.__aenter__()
+        try:
+            setup = _SETUP.format(busy=BUSY_TIMEOUT_MS, read_only="OFF" if write else "ON")
+            await (await connection.raw_connection.executescript(setup)).close()
+        except BaseException:
+            await _close(connection)
+            raise
+        return connection
+
+    async def _reusable(self, connection: Connection) -> bool:
+        """Whether `connection` may serve another transaction; closes it if not."""
+        if not self._closed:
+            try:
+                if connection.raw_connection.in_transaction:
+                    await (await connection.raw_connection.execute("ROLLBACK")).close()
+                return True
+            except Exception:
+                logger.warning("Dropping an SQLite connection that could not roll back", exc_info=True)
+        await _close(connection)
+        return False
+
+
+async def _close(connection: Connection) -> None:
+    try:
+        await connection.__aexit__(None, None, None)
+    except Exception:  # closing is best effort: the file stays consistent either way
+        logger.warning("Closing an SQLite connection failed", exc_info=True)

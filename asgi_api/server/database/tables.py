@@ -1,0 +1,147 @@
+"""The schema of the reference REST API, in SQLAlchemy Core: one table per stored object.
+
+This module is always the *current* schema: a fresh database is created from it (see
+`migrations`). Conventions (see `types`): ids are `Uuid`, times `UTCDateTime`, documents and lists
+`JSONValue`, `timedelta` fields float seconds. Nothing here has a Python-side default, because the
+`databases` package does not run them: inserts give `id`, `created` and `updated` themselves.
+
+`state_id` and `parent_task_run_id` carry no foreign key: a run and its current state refer to
+each other (SQLite cannot add that constraint afterwards), and task runs may be recorded from
+events after the flow runs that point at them. Logs have none either, so that logs for runs this
+server does not know are accepted, as Prefect does.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from asgi_api.server.database.types import JSONValue, UTCDateTime
+
+metadata = sa.MetaData()
+
+
+def _stored_object(name: str, *columns: sa.Column | sa.Constraint | sa.Index) -> sa.Table:
+    """A table whose rows carry `id`, `created` and `updated`, as every stored object does."""
+    return sa.Table(
+        name, metadata,
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("created", UTCDateTime, nullable=False),
+        sa.Column("updated", UTCDateTime, nullable=False),
+        *columns,
+    )
+
+
+def _run_columns() -> list[sa.Column]:
+    """The denormalised state and timing columns flow runs and task runs share."""
+    return [
+        sa.Column("state_id", sa.Uuid),
+        sa.Column("state_type", sa.String),
+        sa.Column("state_name", sa.String),
+        sa.Column("run_count", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("expected_start_time", UTCDateTime),
+        sa.Column("next_scheduled_start_time", UTCDateTime),
+        sa.Column("start_time", UTCDateTime),
+        sa.Column("end_time", UTCDateTime),
+        sa.Column("total_run_time", sa.Float, nullable=False, server_default="0"),
+        sa.Column("estimated_run_time", sa.Float, nullable=False, server_default="0"),
+        sa.Column("estimated_start_time_delta", sa.Float, nullable=False, server_default="0"),
+    ]
+
+
+def _state_columns(run: str) -> list[sa.Column | sa.Index]:
+    """A state row: `<run>_run_id` (deleted with its run), the State fields, an index by time."""
+    return [
+        sa.Column(f"{run}_run_id", sa.Uuid, sa.ForeignKey(f"{run}_run.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("type", sa.String, nullable=False),
+        sa.Column("name", sa.String, nullable=False),
+        sa.Column("timestamp", UTCDateTime, nullable=False),
+        sa.Column("message", sa.Text),
+        sa.Column("data", JSONValue),
+        sa.Column("state_details", JSONValue, nullable=False),
+        sa.Index(f"ix_{run}_run_state__{run}_run_id_timestamp", f"{run}_run_id", "timestamp"),
+    ]
+
+
+flow = _stored_object(
+    "flow",
+    sa.Column("name", sa.String, nullable=False, unique=True),
+    sa.Column("tags", JSONValue, nullable=False),
+    sa.Column("labels", JSONValue),
+)
+
+flow_run = _stored_object(
+    "flow_run",
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("flow_id", sa.Uuid, sa.ForeignKey("flow.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("deployment_id", sa.Uuid),
+    sa.Column("deployment_version", sa.String),
+    sa.Column("work_queue_id", sa.Uuid),
+    sa.Column("work_queue_name", sa.String),
+    sa.Column("work_pool_id", sa.Uuid),
+    sa.Column("work_pool_name", sa.String),
+    sa.Column("parent_task_run_id", sa.Uuid, index=True),
+    sa.Column("created_by", JSONValue),
+    sa.Column("flow_version", sa.String),
+    sa.Column("parameters", JSONValue, nullable=False),
+    sa.Column("idempotency_key", sa.String),
+    sa.Column("context", JSONValue, nullable=False),
+    sa.Column("empirical_policy", JSONValue, nullable=False),
+    sa.Column("tags", JSONValue, nullable=False),
+    sa.Column("labels", JSONValue),
+    sa.Column("job_variables", JSONValue),
+    sa.Column("infrastructure_document_id", sa.Uuid),
+    sa.Column("infrastructure_pid", sa.String),
+    sa.Column("auto_scheduled", sa.Boolean, nullable=False, server_default=sa.false()),
+    *_run_columns(),
+    sa.UniqueConstraint("flow_id", "idempotency_key", name="uq_flow_run__flow_id_idempotency_key"),
+    sa.Index("ix_flow_run__expected_start_time", "expected_start_time"),
+)
+
+flow_run_state = _stored_object("flow_run_state", *_state_columns("flow"))
+
+task_run = _stored_object(
+    "task_run",
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("flow_run_id", sa.Uuid, sa.ForeignKey("flow_run.id", ondelete="CASCADE")),
+    sa.Column("task_key", sa.String, nullable=False),
+    sa.Column("dynamic_key", sa.String, nullable=False),
+    sa.Column("cache_key", sa.String),
+    sa.Column("cache_expiration", UTCDateTime),
+    sa.Column("task_version", sa.String),
+    sa.Column("empirical_policy", JSONValue, nullable=False),
+    sa.Column("tags", JSONValue, nullable=False),
+    sa.Column("labels", JSONValue),
+    sa.Column("task_inputs", JSONValue, nullable=False),
+    sa.Column("flow_run_run_count", sa.Integer, nullable=False, server_default="0"),
+    *_run_columns(),
+    # NULLs are distinct in a unique index: task runs without a flow run are never duplicates.
+    sa.UniqueConstraint("flow_run_id", "task_key", "dynamic_key", name="uq_task_run__flow_run_id_task_key_dynamic_key"),
+)
+
+task_run_state = _stored_object("task_run_state", *_state_columns("task"))
+
+log = _stored_object(
+    "log",
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("level", sa.SmallInteger, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("timestamp", UTCDateTime, nullable=False),
+    sa.Column("flow_run_id", sa.Uuid),
+    sa.Column("task_run_id", sa.Uuid),
+    sa.Index("ix_log__flow_run_id_timestamp", "flow_run_id", "timestamp"),
+    sa.Index("ix_log__timestamp", "timestamp"),
+)
+
+variable = _stored_object(
+    "variable",
+    sa.Column("name", sa.String, nullable=False, unique=True),
+    sa.Column("value", JSONValue),
+    sa.Column("tags", JSONValue, nullable=False),
+)
+
+csrf_token = _stored_object(
+    "csrf_token",
+    sa.Column("token", sa.String, nullable=False),
+    sa.Column("client", sa.String, nullable=False, unique=True),
+    sa.Column("expiration", UTCDateTime, nullable=False),
+)

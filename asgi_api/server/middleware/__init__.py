@@ -1,0 +1,1 @@
+"""The server's own middleware: HTTP Basic auth and CSRF tokens for the reference API."""

@@ -1,0 +1,93 @@
+"""Flow runs: created once per idempotency key, read with their current state, filtered, deleted.
+
+State changes go through `asgi_api.server.models.orchestration`; a new run's first state is stored in
+the same transaction as the run, so a run is never seen without one.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+import sqlalchemy as sa
+
+from asgi_api.server.database import Session, tables, utcnow
+from asgi_api.server.exceptions import ObjectNotFoundError
+from asgi_api.server.models.filters import flow_runs_where
+from asgi_api.server.models.sorting import flow_run_order_by
+from asgi_api.server.models.states import FLOW_RUNS, enter_initial_state, run_from_row, select_runs
+from asgi_api.server.schemas.actions import FlowRunCreate, FlowRunUpdate
+from asgi_api.server.schemas.core import FlowRun
+from asgi_api.server.schemas.filters import FlowFilter, FlowRunFilter, TaskRunFilter
+from asgi_api.server.schemas.names import generate_run_name
+from asgi_api.server.schemas.sorting import FlowRunSort
+
+_flow_run = tables.flow_run
+
+
+async def create_flow_run(session: Session, flow_run: FlowRunCreate) -> tuple[FlowRun, bool]:
+    """A new run of `flow_run.flow_id`, or the existing one with the same idempotency key; True if new.
+
+    Labels: the flow's, then `prefect.flow.id`, then the run's own. An unknown flow is an
+    `ObjectNotFoundError`.
+    """
+    flow = tables.flow.c
+    flow_labels = await session.fetch_one(sa.select(flow.labels).where(flow.id == flow_run.flow_id))
+    if flow_labels is None:
+        raise ObjectNotFoundError(f"Flow with id {flow_run.flow_id} not found")
+    now, run_id = utcnow(), uuid.uuid4()
+    values = {field: getattr(flow_run, field) for field in flow_run.__struct_fields__ if field != "state"}
+    values.update(
+        id=run_id, created=now, updated=now, name=flow_run.name or generate_run_name(),
+        empirical_policy=msgspec.to_builtins(flow_run.empirical_policy),
+        labels={**(flow_labels["labels"] or {}), "prefect.flow.id": str(flow_run.flow_id), **(flow_run.labels or {})},
+    )
+    insert = session.insert(_flow_run).values(**values).on_conflict_do_nothing(
+        index_elements=["flow_id", "idempotency_key"])
+    if await session.fetch_one(insert.returning(_flow_run.c.id)) is None:
+        existing = await _read_one(session, (_flow_run.c.flow_id == flow_run.flow_id)
+                                   & (_flow_run.c.idempotency_key == flow_run.idempotency_key))
+        assert existing is not None, "the conflicting run exists in this transaction"
+        return existing, False
+    await enter_initial_state(session, FLOW_RUNS, run_id, flow_run.state)
+    created = await read_flow_run(session, run_id)
+    assert created is not None
+    return created, True
+
+
+async def read_flow_run(session: Session, flow_run_id: uuid.UUID) -> FlowRun | None:
+    return await _read_one(session, _flow_run.c.id == flow_run_id)
+
+
+async def _read_one(session: Session, condition: sa.ColumnElement[bool]) -> FlowRun | None:
+    row = await session.fetch_one(select_runs(FLOW_RUNS).where(condition))
+    return None if row is None else msgspec.convert(run_from_row(row), FlowRun)
+
+
+async def update_flow_run(session: Session, flow_run_id: uuid.UUID, update: FlowRunUpdate) -> bool:
+    """Write the fields the client sent; False if there is no such run."""
+    values = msgspec.to_builtins(update)  # UNSET fields are left out
+    statement = sa.update(_flow_run).where(_flow_run.c.id == flow_run_id).values(**values, updated=utcnow())
+    return await session.fetch_one(statement.returning(_flow_run.c.id)) is not None
+
+
+async def delete_flow_run(session: Session, flow_run_id: uuid.UUID) -> bool:
+    """Delete a run with its logs; its states and task runs go by cascade. False if there is none."""
+    await session.execute(sa.delete(tables.log).where(tables.log.c.flow_run_id == flow_run_id))
+    deleted = await session.fetch_one(
+        sa.delete(_flow_run).where(_flow_run.c.id == flow_run_id).returning(_flow_run.c.id))
+    return deleted is not None
+
+
+async def read_flow_runs(session: Session, flows: FlowFilter | None, flow_runs: FlowRunFilter | None,
+                         task_runs: TaskRunFilter | None, sort: FlowRunSort, limit: int, offset: int) -> list[FlowRun]:
+    query = (select_runs(FLOW_RUNS).where(flow_runs_where(session.dialect, flows, flow_runs, task_runs))
+             .order_by(*flow_run_order_by(sort)).limit(limit).offset(offset))
+    return [msgspec.convert(run_from_row(row), FlowRun) for row in await session.fetch_all(query)]
+
+
+async def count_flow_runs(session: Session, flows: FlowFilter | None, flow_runs: FlowRunFilter | None,
+                          task_runs: TaskRunFilter | None) -> int:
+    query = sa.select(sa.func.count()).select_from(_flow_run).where(
+        flow_runs_where(session.dialect, flows, flow_runs, task_runs))
+    return int(await session.fetch_val(query))

@@ -1,0 +1,64 @@
+"""Events clients emit over `/events/in` and `POST /events`.
+
+Since Prefect 3 task runs are reported only as events, so these shapes are how the server learns
+about them. A resource is a flat string map rather than a Struct because its keys are open-ended
+labels; only `prefect.resource.id` (and `prefect.resource.role` on related resources) is required.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+import msgspec
+
+from asgi_api.server.schemas.fields import DateTime
+
+RESOURCE_ID = "prefect.resource.id"
+RESOURCE_ROLE = "prefect.resource.role"
+
+Resource = dict[str, str]
+RelatedResource = dict[str, str]
+
+
+class Event(msgspec.Struct, kw_only=True):
+    """One event, e.g. `prefect.task-run.Completed` about resource `prefect.task-run.<uuid>`."""
+
+    id: UUID
+    occurred: DateTime
+    event: str
+    resource: Resource
+    related: list[RelatedResource] = msgspec.field(default_factory=list)
+    payload: dict[str, Any] = msgspec.field(default_factory=dict)
+    follows: UUID | None = None
+
+    def __post_init__(self) -> None:
+        # Raised here, msgspec reports a ValidationError, so a malformed event is a 422.
+        if not self.resource.get(RESOURCE_ID):
+            raise ValueError(f"resource must have a non-empty {RESOURCE_ID!r}")
+        for related in self.related:
+            if not related.get(RESOURCE_ID) or not related.get(RESOURCE_ROLE):
+                raise ValueError(f"related resources need {RESOURCE_ID!r} and {RESOURCE_ROLE!r}")
+
+    def related_with_role(self, role: str) -> list[RelatedResource]:
+        """The related resources playing `role` (e.g. the `flow-run` of a task-run event)."""
+        return [related for related in self.related if related[RESOURCE_ROLE] == role]
+
+
+def object_id(resource: Resource, kind: str) -> UUID | None:
+    """The UUID in a resource id `prefect.<kind>.<uuid>`; None when it names something else."""
+    prefix = f"prefect.{kind}."
+    value = resource[RESOURCE_ID]
+    if not value.startswith(prefix):
+        return None
+    try:
+        return UUID(value[len(prefix):])
+    except ValueError:
+        return None
+
+
+class EventsAuth(msgspec.Struct, kw_only=True):
+    """The first frame on `/events/in`; the token is the configured auth string or null."""
+
+    type: Literal["auth"]
+    token: str | None = None
