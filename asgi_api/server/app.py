@@ -18,6 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from asgi_api import __version__
 from asgi_api.applications import API
+from asgi_api.middleware.request_body import RequestBodyMiddleware
 from asgi_api.middleware.request_limit import RequestLimitMiddleware
 from asgi_api.openapi.schema import get_openapi
 from asgi_api.params import Depends, DependsMarker
@@ -104,13 +105,15 @@ def create_app(settings: Settings | None = None, ephemeral: bool = False, ignore
                 yield
 
     app = API(title=API_TITLE, version=API_VERSION, lifespan=lifespan, debug=settings.debug,
-              openapi_url=None, docs_url=None, redoc_url=None, max_body_size=settings.max_body_bytes)
-    app.add_middleware(CORSMiddleware, allow_origins=_split(settings.cors_allowed_origins),
-                       allow_methods=_split(settings.cors_allowed_methods),
-                       allow_headers=_split(settings.cors_allowed_headers))
+              openapi_url=None, docs_url=None, redoc_url=None)
     if settings.is_sqlite:
         # One SQLite writer at a time: many concurrent requests only queue up on the database lock.
         app.add_middleware(RequestLimitMiddleware, limit=settings.request_limit)
+    # Outside the limit: a client slow to send its body waits here without holding a place (408).
+    app.add_middleware(RequestBodyMiddleware, max_size=settings.max_body_bytes, timeout=settings.request_body_timeout)
+    app.add_middleware(CORSMiddleware, allow_origins=_split(settings.cors_allowed_origins),
+                       allow_methods=_split(settings.cors_allowed_methods),
+                       allow_headers=_split(settings.cors_allowed_headers))
     app.mount("/api", api_app, name="api")
     if settings.ui_enabled and not ephemeral:
         _serve_ui(app, settings)

@@ -42,6 +42,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     cors_allowed_headers: str = "*"
     request_limit: Annotated[int, msgspec.Meta(ge=1)] = 100  # concurrent requests on SQLite
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1)] = 10 * 1024 * 1024
+    request_body_timeout: Annotated[float, msgspec.Meta(gt=0)] = 30.0  # seconds to send a whole body, else 408
     log_retryable_errors: bool = False
     debug: bool = False
 

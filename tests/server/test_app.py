@@ -110,6 +110,11 @@ def test_oversized_body_is_413(tmp_path: Path, probe_router: list[str]) -> None:
     with TestClient(create_app(settings, ignore_cache=True)) as client:
         response = client.post("/api/probe/?value=1", content=b"x" * 1000, headers={"content-type": "application/json"})
         assert response.status_code == 413
+        assert response.json() == {"detail": "Content Too Large"}
+        chunked = client.post("/api/probe/?value=1", content=iter([b"x" * 60, b"x" * 60]),
+                              headers={"content-type": "application/json"})
+        assert chunked.status_code == 413
+        assert chunked.json() == {"detail": "Content Too Large"}
 
 
 def test_services_run_during_the_lifespan_and_failures_do_not_stop_the_server() -> None:
