@@ -1,4 +1,4 @@
-"""`GET /ready`: whether this server can serve requests now, i.e. whether its database answers."""
+"""`GET /hello` (a liveness greeting clients call) and `GET /ready`: whether the database answers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,12 @@ from asgi_api.responses import JSONResponse
 from asgi_api.routing import APIRouter
 
 router = APIRouter(tags=["Root"])
+
+
+@router.get("/hello")
+async def hello() -> str:
+    """A greeting: `client.hello()` in Prefect's client and docs checks the API answers."""
+    return "\N{WAVING HAND SIGN}"
 
 
 @router.get("/ready")

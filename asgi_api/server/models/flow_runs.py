@@ -39,7 +39,7 @@ async def create_flow_run(session: Session, flow_run: FlowRunCreate) -> tuple[Fl
     values = {field: getattr(flow_run, field) for field in flow_run.__struct_fields__ if field != "state"}
     values.update(
         id=run_id, created=now, updated=now, name=flow_run.name or generate_run_name(),
-        empirical_policy=msgspec.to_builtins(flow_run.empirical_policy),
+        empirical_policy=msgspec.to_builtins(flow_run.empirical_policy), job_variables=flow_run.job_variables or {},
         labels={**(flow_labels["labels"] or {}), "prefect.flow.id": str(flow_run.flow_id), **(flow_run.labels or {})},
     )
     insert = session.insert(_flow_run).values(**values).on_conflict_do_nothing(

@@ -16,6 +16,7 @@ runs only get the terminal-state and timing rules.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -132,6 +133,20 @@ def enforce_cancelling_to_cancelled(transition: Transition) -> Outcome | None:
     return None
 
 
+def bypass_cancelling_without_infrastructure(transition: Transition) -> Outcome | None:
+    """Cancelling a run that has no process to stop (Scheduled without an `infrastructure_pid`, or
+    a suspended pause) goes straight to Cancelled: nothing would ever finish the cancellation."""
+    initial = transition.initial
+    if initial is None or transition.proposed.type is not StateType.CANCELLING:
+        return None
+    no_process = initial.type is StateType.SCHEDULED and not transition.run["infrastructure_pid"]
+    if no_process or initial.name == "Resuming":
+        return _reject("Scheduled flow run has no infrastructure to terminate.", State(type=StateType.CANCELLED))
+    if initial.type is StateType.PAUSED and initial.state_details.pause_reschedule:
+        return _reject("Suspended flow run has no infrastructure to terminate.", State(type=StateType.CANCELLED))
+    return None
+
+
 def prevent_pending_transitions(transition: Transition) -> Outcome | None:
     """PENDING is entered once, before the run starts: a second submission must not run it twice."""
     initial = transition.initial
@@ -157,9 +172,11 @@ def wait_for_scheduled_time(transition: Transition) -> Outcome | None:
     scheduled = initial.state_details.scheduled_time
     if transition.proposed.type is not StateType.RUNNING or scheduled is None:
         return None
-    delay = (scheduled - utcnow()).total_seconds()
-    if delay > 0:
-        return Outcome(SetStateStatus.WAIT, WaitDetails(delay_seconds=delay, reason="Scheduled time is in the future."))
+    delay = scheduled - utcnow()  # whole seconds on the wire: clients parse `delay_seconds` as an int
+    delay_seconds = math.floor(delay.total_seconds()) + round(delay.microseconds / 1e6)
+    if delay_seconds > 0:
+        return Outcome(SetStateStatus.WAIT, WaitDetails(delay_seconds=delay_seconds,
+                                                        reason="Scheduled time is in the future."))
     return None
 
 
@@ -192,7 +209,7 @@ def _update_policy(transition: Transition, **fields: Any) -> None:
 
 FLOW_RUN_RULES: tuple[Rule, ...] = (
     prevent_duplicate_transitions, handle_flow_terminal_states, enforce_cancelling_to_cancelled,
-    prevent_pending_transitions, copy_scheduled_time, wait_for_scheduled_time, retry_failed_flows,
+    bypass_cancelling_without_infrastructure, prevent_pending_transitions, copy_scheduled_time, wait_for_scheduled_time, retry_failed_flows,
 )
 TASK_RUN_RULES: tuple[Rule, ...] = (
     prevent_duplicate_transitions, handle_task_terminal_states, copy_scheduled_time, wait_for_scheduled_time,

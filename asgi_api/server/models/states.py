@@ -104,8 +104,8 @@ async def read_run(session: Session, kind: RunKind, run_id: UUID, *, for_update:
 def mirrored_fields(run: Row, state: State) -> dict[str, Any]:
     """The run columns after `run` (with its current `state`) enters `state`, as Prefect keeps them:
     `start_time` at the first RUNNING, `run_count` +1 per entry into RUNNING, `total_run_time`
-    growing by the time spent RUNNING, `end_time` on entering a terminal state after a start (and
-    cleared on leaving one), `expected_start_time` fixed by the first state."""
+    growing by the time spent RUNNING, `end_time` (and `start_time` if unset) on entering a terminal
+    state (`end_time` cleared on leaving one), `expected_start_time` fixed by the first state."""
     initial: State | None = run["state"]
     details = state.state_details
     scheduled = state.type is StateType.SCHEDULED
@@ -123,7 +123,8 @@ def mirrored_fields(run: Row, state: State) -> dict[str, Any]:
     if was_running:
         fields["total_run_time"] += max((state.timestamp - initial.timestamp).total_seconds(), 0.0)
     if state.is_final():
-        if fields["start_time"] is not None and fields["end_time"] is None:
+        if fields["end_time"] is None:  # a run that never ran (created terminal, cancelled early) too
+            fields["start_time"] = fields["start_time"] or state.timestamp
             fields["end_time"] = state.timestamp
     elif initial is not None and initial.is_final():
         fields["end_time"] = None

@@ -40,9 +40,9 @@ class AbortDetails(msgspec.Struct, tag_field="type", tag="abort_details"):
 
 
 class WaitDetails(msgspec.Struct, tag_field="type", tag="wait_details"):
-    """Propose again after `delay_seconds`."""
+    """Propose again after `delay_seconds` (whole seconds: Prefect's client rejects a fraction)."""
 
-    delay_seconds: float
+    delay_seconds: int
     reason: str | None = None
 
 

@@ -25,7 +25,14 @@ async def test_create_fills_in_name_state_and_labels(client: httpx.AsyncClient) 
     assert (run["state_type"], run["state_name"], run["state_id"]) == ("PENDING", "Pending", run["state"]["id"])
     assert run["expected_start_time"] == run["state"]["timestamp"]
     assert (run["run_count"], run["start_time"], run["total_run_time"]) == (0, None, 0.0)
+    assert run["job_variables"] == {}  # as Prefect stores a run created without any
     assert (await client.get(f"/flow_runs/{run['id']}")).json() == run
+
+
+async def test_a_run_created_terminal_has_start_and_end_times(client: httpx.AsyncClient) -> None:
+    run = await create_flow_run(client, state={"type": "COMPLETED"})
+    assert run["start_time"] == run["end_time"] == run["state"]["timestamp"]
+    assert (run["state_type"], run["run_count"]) == ("COMPLETED", 0)
 
 
 async def test_create_with_a_state_and_a_name(client: httpx.AsyncClient) -> None:

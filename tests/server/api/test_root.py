@@ -17,6 +17,8 @@ pytestmark = pytest.mark.anyio
 async def test_health_and_version(client: httpx.AsyncClient) -> None:
     assert (await client.get("/health")).json() is True
     assert (await client.get("/version")).json() == "0.8.4"
+    hello = await client.get("/hello")
+    assert (hello.status_code, hello.json()) == (200, "\N{WAVING HAND SIGN}")
 
 
 async def test_ready_when_the_database_answers(client: httpx.AsyncClient) -> None:

@@ -1,7 +1,7 @@
 """Run by the Prefect venv's interpreter against the server at PREFECT_API_URL (not by pytest).
 
 Runs a flow with two tasks (one tagged), a subflow, run logs and a templated run name, then a
-flow that fails its first attempt and succeeds on its retry. Prints the flow run ids as JSON.
+flow that fails its first attempt and succeeds on its retry one second later. Prints the flow run ids as JSON.
 """
 
 import json
@@ -35,7 +35,7 @@ def parent(x: int) -> int:
     return child(double(add(x, 1)))
 
 
-@flow(retries=1)
+@flow(retries=1, retry_delay_seconds=1)  # the WAIT reply before the retry must carry whole seconds
 def flaky() -> int:
     global attempts
     attempts += 1
