@@ -209,7 +209,8 @@ def _update_policy(transition: Transition, **fields: Any) -> None:
 
 FLOW_RUN_RULES: tuple[Rule, ...] = (
     prevent_duplicate_transitions, handle_flow_terminal_states, enforce_cancelling_to_cancelled,
-    bypass_cancelling_without_infrastructure, prevent_pending_transitions, copy_scheduled_time, wait_for_scheduled_time, retry_failed_flows,
+    bypass_cancelling_without_infrastructure, prevent_pending_transitions, copy_scheduled_time,
+    wait_for_scheduled_time, retry_failed_flows,
 )
 TASK_RUN_RULES: tuple[Rule, ...] = (
     prevent_duplicate_transitions, handle_task_terminal_states, copy_scheduled_time, wait_for_scheduled_time,
