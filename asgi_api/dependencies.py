@@ -9,7 +9,6 @@ cookie and body values - collecting every validation error instead of stopping a
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import inspect
 import json
@@ -20,14 +19,14 @@ from contextlib import AbstractContextManager, AsyncExitStack
 from typing import Any
 from urllib.parse import unquote_plus
 
-import msgspec
 from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect, HTTPConnection, Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from asgi_api import json_body, params, validation
+from asgi_api import params, request_body, validation
+from asgi_api.request_body import BodyField
 from asgi_api.validation import Error, Invalid
 
 _PATH_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -50,34 +49,10 @@ class RequestParam:
         if isinstance(marker, params.HeaderParam) and marker.alias is None and marker.convert_underscores:
             self.alias = name.replace("_", "-")
         self.loc = marker.in_
-        self.required, self.default = _default_of(default, marker, always_required=isinstance(marker, params.PathParam))
+        is_path = isinstance(marker, params.PathParam)
+        self.required, self.default = params.default_of(default, marker, always_required=is_path)
         self.sequence = validation.is_sequence(annotation)
         self.convert = validation.string_converter(annotation, marker.constraints)
-
-
-class BodyField:
-    """A JSON body value: the whole body, or one key of it when several are merged or embedded."""
-
-    __slots__ = ("name", "alias", "required", "default", "annotation", "marker", "json")
-
-    def __init__(self, name: str, annotation: Any, marker: params.BodyParam, default: Any) -> None:
-        self.name = name
-        self.annotation = annotation
-        self.marker = marker
-        self.alias = marker.alias or name
-        self.required, self.default = _default_of(default, marker)
-        self.json = json_body.JsonValue(annotation, marker.constraints)
-
-
-def _default_of(default: Any, marker: params.Param, always_required: bool = False) -> tuple[bool, Callable[[], Any]]:
-    """(required, a factory of the default); mutable defaults are copied per request, as FastAPI does."""
-    if marker.default_factory is not None:
-        return False, marker.default_factory
-    if always_required or default is params.UNSET or default is ...:
-        return True, lambda: None
-    if isinstance(default, (list, dict, set)):
-        return False, lambda: copy.deepcopy(default)
-    return False, lambda: default
 
 
 _SPECIAL: tuple[tuple[type, str], ...] = (
@@ -149,10 +124,6 @@ class Dependant:
         return self.kind in ("async_gen", "sync_gen", "response_scoped") or any(
             dependency.has_generators() for dependency in self.dependencies)
 
-    def wants(self, kind: str) -> bool:
-        return any(special == kind for _, special in self.specials) or any(
-            dependency.wants(kind) for dependency in self.dependencies)
-
 
 def _kind(call: Callable[..., Any], response_scoped: bool) -> str:
     function = call.__call__ if not inspect.isroutine(call) and not inspect.isclass(call) else call  # type: ignore[operator]
@@ -215,14 +186,6 @@ def response_scoped_dependency(dependency: Callable[..., Any]) -> Callable[..., 
 
 # --- solving a plan for one request --------------------------------------------------------------
 
-_OBJECT_OF_RAW = msgspec.json.Decoder(dict[str, msgspec.Raw])
-
-
-def _is_json(content_type: str) -> bool:
-    main = content_type.split(";", 1)[0].strip().lower()
-    return main == "application/json" or (main.startswith("application/") and main.endswith("+json"))
-
-
 class Context:
     """What one request shares across its dependencies: the request, caches, stacks, the body."""
 
@@ -264,133 +227,6 @@ class Context:
             return self.raw_body.decode("utf-8", "replace")
 
 
-class Body:
-    """How the route reads its JSON body: one field taking the whole body, or several keyed fields.
-
-    With `strict_content_type` (FastAPI's default) a body without a JSON content type is not parsed
-    as JSON; without it, a body with no `Content-Type` at all is parsed anyway (older clients).
-    """
-
-    def __init__(self, fields: list[BodyField], strict_content_type: bool = True) -> None:
-        self.fields = fields
-        self.whole = fields[0] if len(fields) == 1 and not fields[0].marker.embed else None
-        self.strict_content_type = strict_content_type
-
-    async def read(self, context: Context) -> None:
-        """Read and decode the body; a syntax error fails at once, a misfit only where FastAPI reports it."""
-        raw = context.raw_body = await _receive_body(context.request)
-        if not raw:
-            return
-        content_type = context.request.headers.get("content-type")
-        if not (_is_json(content_type) if content_type else not self.strict_content_type):
-            context.body = _NotJson(raw)
-            return
-        json_body.refuse_lone_surrogates(raw)
-        try:
-            if self.whole is not None:
-                context.body = _Decoded(self.whole.json.from_bytes(raw))
-            else:
-                context.body = _OBJECT_OF_RAW.decode(raw)
-        except Invalid as exc:
-            context.body = _Failed(_relocate(exc.errors, ("body",)))
-        except _UNDECODABLE:
-            document = json_body.parse_document(raw)
-            if self.whole is not None:
-                value, errors = self.whole.json.from_document(document, ["body"])
-                context.body = _Failed(errors) if errors else _Decoded(value)
-            else:
-                # Keyed fields need an object: otherwise each of them is missing.
-                context.body = document if isinstance(document, dict) else _NotObject()
-
-    def value(self, field: BodyField, context: Context) -> tuple[Any, list[Error]]:
-        body = context.body
-        if self.whole is not None:
-            if isinstance(body, _Decoded):
-                return body.value, []
-            if isinstance(body, _Failed):
-                return None, body.errors
-            if isinstance(body, _NotJson):
-                return field.json.from_document(body.raw.decode("utf-8", "replace"), ["body"])
-            return _missing_or_default(field, ["body"])
-        loc = ["body", field.alias]
-        if isinstance(body, _NotObject):
-            return None, [validation.missing(loc)]
-        value = body.get(field.alias, _ABSENT) if isinstance(body, dict) else _ABSENT
-        if value is _ABSENT:
-            return _missing_or_default(field, loc)
-        if not isinstance(value, msgspec.Raw):
-            return field.json.from_document(value, loc)
-        try:
-            return field.json.from_bytes(value), []
-        except Invalid as exc:
-            return None, _relocate(exc.errors, loc)
-        except _UNDECODABLE:
-            return field.json.from_document(json_body.parse_document(bytes(value)), loc)
-
-
-# What msgspec raises for bytes that are not (fitting) JSON: its ValidationError is a DecodeError,
-# invalid UTF-8 raises UnicodeDecodeError.
-_UNDECODABLE = (msgspec.DecodeError, RecursionError, UnicodeDecodeError)
-_ABSENT: Any = object()
-
-
-class _Decoded:
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-class _Failed:
-    __slots__ = ("errors",)
-
-    def __init__(self, errors: list[Error]) -> None:
-        self.errors = errors
-
-
-class _NotJson:
-    __slots__ = ("raw",)
-
-    def __init__(self, raw: bytes) -> None:
-        self.raw = raw
-
-
-class _NotObject:
-    """A JSON body that is not an object, where fields are read by key."""
-
-
-async def _receive_body(request: Request) -> bytes:
-    """The whole request body, read straight from `receive` and kept where `Request.body()` finds it.
-
-    Starlette's `Request.body()` goes through an async generator per request; reading the messages
-    here is the same protocol at a fraction of the cost on the hot path.
-    """
-    if hasattr(request, "_body"):
-        return request._body
-    chunks: list[bytes] = []
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            request._is_disconnected = True
-            raise ClientDisconnect()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    request._stream_consumed = True
-    request._body = body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-    return body
-
-
-def _missing_or_default(field: BodyField | RequestParam, loc: list[Any]) -> tuple[Any, list[Error]]:
-    if field.required:
-        return None, [validation.missing(loc)]
-    return field.default(), []
-
-
-def _relocate(errors: list[Error], prefix: tuple[Any, ...] | list[Any]) -> list[Error]:
-    return [{**entry, "loc": [*prefix, *entry["loc"]]} for entry in errors]
-
-
 def parse_query(query_string: bytes) -> tuple[dict[str, str], dict[str, list[str]]]:
     """The query string as (last value per name, all values per name), as Starlette reads it."""
     single: dict[str, str] = {}
@@ -421,14 +257,15 @@ def _collect(found: list[RequestParam], get: Callable[[str], Any], getlist: Call
         try:
             values[param.name] = param.convert(raw)
         except Invalid as exc:
-            errors.extend(_relocate(exc.errors, (param.loc, param.alias)))
+            errors.extend(validation.relocate(exc.errors, (param.loc, param.alias)))
 
 
 def _no_list(name: str) -> list[Any]:
     return []
 
 
-async def solve(dependant: Dependant, context: Context, body: Body | None) -> tuple[dict[str, Any], list[Error]]:
+async def solve(dependant: Dependant, context: Context,
+                body: request_body.Body | None) -> tuple[dict[str, Any], list[Error]]:
     """The keyword arguments for `dependant.call`, and every validation error met on the way."""
     values: dict[str, Any] = {}
     errors: list[Error] = []

@@ -17,11 +17,7 @@ from starlette.responses import Response
 from starlette.types import ExceptionHandler, Scope
 
 from asgi_api.exceptions import RequestValidationError
-from asgi_api.responses import JSONResponse
-
-
-def body_allowed(status_code: int) -> bool:
-    return not (status_code < 200 or status_code in (204, 205, 304))
+from asgi_api.responses import JSONResponse, body_allowed
 
 
 async def http_exception_handler(request: Request, exc: Exception) -> Response:

@@ -6,10 +6,9 @@ They only describe; `dependencies.py` reads them once, when a route is created.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any, Literal
-
-Required: Any = ...  # `Query(...)`: no default, the parameter must be sent
 
 
 class _Unset:
@@ -71,6 +70,17 @@ class Param:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.default!r})"
+
+
+def default_of(default: Any, marker: Param, always_required: bool = False) -> tuple[bool, Callable[[], Any]]:
+    """(required, a factory of the default); mutable defaults are copied per request, as FastAPI does."""
+    if marker.default_factory is not None:
+        return False, marker.default_factory
+    if always_required or default is UNSET or default is ...:
+        return True, lambda: None
+    if isinstance(default, (list, dict, set)):
+        return False, lambda: copy.deepcopy(default)
+    return False, lambda: default
 
 
 class PathParam(Param):

@@ -46,6 +46,11 @@ _free_encoder = msgspec.json.Encoder(enc_hook=_encode_other, decimal_format="num
 _model_encoder = msgspec.json.Encoder(enc_hook=_encode_other)
 
 
+def body_allowed(status_code: int) -> bool:
+    """Whether HTTP lets a response with this status carry a body (not 1xx, 204, 205, 304)."""
+    return not (status_code < 200 or status_code in (204, 205, 304))
+
+
 class JSONResponse(Response):
     """A JSON response encoded by msgspec: dataclasses, Structs, datetimes, UUIDs, enums included."""
 

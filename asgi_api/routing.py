@@ -25,11 +25,12 @@ from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from asgi_api import responses as _responses
-from asgi_api.dependencies import Body, Context, Dependant, call, path_param_names, resolved_hints, solve
-from asgi_api.exception_handlers import body_allowed, find_handler, run_handler
+from asgi_api.dependencies import Context, Dependant, call, path_param_names, resolved_hints, solve
+from asgi_api.exception_handlers import find_handler, run_handler
 from asgi_api.exceptions import HTTPException, RequestValidationError
 from asgi_api.params import UNSET, DependsMarker
-from asgi_api.responses import JSONResponse
+from asgi_api.request_body import Body
+from asgi_api.responses import JSONResponse, body_allowed
 
 logger = logging.getLogger("asgi_api.routing")
 

@@ -41,6 +41,11 @@ def missing(loc: Sequence[Any], input_: Any = None) -> Error:
     return error("missing", "Field required", input_, loc)
 
 
+def relocate(errors: list[Error], prefix: Sequence[Any]) -> list[Error]:
+    """`errors` with `prefix` put in front of each `loc` (where the converted value sits)."""
+    return [{**entry, "loc": [*prefix, *entry["loc"]]} for entry in errors]
+
+
 # --- type inspection -------------------------------------------------------------------------
 
 _SCALARS = (str, int, float, bool, bytes, decimal.Decimal, uuid.UUID, datetime.datetime, datetime.date,

@@ -14,9 +14,9 @@ from typing import Any
 import msgspec
 from starlette.routing import BaseRoute
 
-from asgi_api.dependencies import BodyField, Dependant, RequestParam
-from asgi_api.exception_handlers import body_allowed
-from asgi_api.responses import JSONResponse
+from asgi_api.dependencies import Dependant, RequestParam
+from asgi_api.request_body import BodyField
+from asgi_api.responses import JSONResponse, body_allowed
 from asgi_api.routing import APIRoute
 
 REF = "#/components/schemas/"
