@@ -126,7 +126,7 @@ class API(Starlette):
 
             async def endpoint(request: Request, page: Any = page, assets_path: str | None = assets_path) -> Response:
                 root = request.scope.get("root_path", "").rstrip("/")
-                return page(openapi_url=root + self.openapi_url, title=f"{self.title} - docs",  # type: ignore[operator]
+                return page(openapi_url=root + self.openapi_url, title=f"{self.title} - docs",
                             assets_url=root + assets_path if assets_path else None)
 
             self.add_route(url, endpoint, include_in_schema=False)

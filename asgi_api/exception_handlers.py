@@ -65,9 +65,9 @@ def find_handler(scope: Scope, exc: Exception) -> ExceptionHandler | None:
 
 async def run_handler(handler: ExceptionHandler, request: Request, exc: Exception) -> Response:
     if _is_async(handler):
-        return await handler(request, exc)  # type: ignore[misc]
+        return await handler(request, exc)  # type: ignore[arg-type, misc]
     return await run_in_threadpool(handler, request, exc)  # type: ignore[arg-type]
 
 
 def _is_async(handler: Any) -> bool:
-    return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(getattr(handler, "__call__", None))
+    return inspect.iscoroutinefunction(handler) or (callable(handler) and inspect.iscoroutinefunction(handler.__call__))

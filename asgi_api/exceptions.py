@@ -15,7 +15,7 @@ class HTTPException(StarletteHTTPException):
     """
 
     def __init__(self, status_code: int, detail: Any = None, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(status_code=status_code, detail=detail, headers=headers)  # type: ignore[arg-type]
+        super().__init__(status_code=status_code, detail=detail, headers=headers)
         if detail is not None:
             self.detail = detail
 

@@ -24,6 +24,7 @@ from asgi_api.validation import (
     PARSERS,
     Error,
     Fail,
+    Invalid,
     constraint_checks,
     enforce,
     error,
@@ -63,7 +64,7 @@ def _defaults_filler(tp: Any, seen: dict[Any, Any]) -> Callable[[Any], Any] | No
         if defaults or nested:
             def fill(value: Any) -> Any:
                 if dataclasses.is_dataclass(value) and hasattr(value, "__dict__"):
-                    stored = value.__dict__
+                    stored = vars(value)
                     for name, default in defaults.items():
                         if name not in stored:
                             stored[name] = default
@@ -84,7 +85,8 @@ def _defaults_filler(tp: Any, seen: dict[Any, Any]) -> Callable[[Any], Any] | No
             inner = [part for part in parts if part is not None]
 
             def fill(value: Any) -> Any:
-                items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple, set, frozenset)) else (value,)
+                items = (value.values() if isinstance(value, dict)
+                         else value if isinstance(value, (list, tuple, set, frozenset)) else (value,))
                 for item in items:
                     for part in inner:
                         part(item)
@@ -116,13 +118,13 @@ class JsonValue:
 
     def from_document(self, document: Any, loc: Sequence[Any]) -> tuple[Any, list[Error]]:
         """The value converted from a parsed document, or every error found in it."""
-        document = bools_as_numbers(document, self.type)
+        lax = bools_as_numbers(document, self.type)
         try:
-            value = self._finish(msgspec.convert(document, self.type, strict=False))
+            value = self._finish(msgspec.convert(lax, self.type, strict=False))
         except (msgspec.ValidationError, OverflowError):
-            return None, body_errors(document, self.type, loc)
+            return None, body_errors(lax, self.type, loc)
         try:
-            enforce(self._checks, value, value)
+            enforce(self._checks, value, document)  # errors show the input as sent (`false`, not 0)
         except Invalid as exc:
             return None, [{**entry, "loc": [*loc, *entry["loc"]]} for entry in exc.errors]
         return value, []
@@ -150,7 +152,7 @@ def bools_as_numbers(value: Any, tp: Any) -> Any:
     origin, args = get_origin(tp), get_args(tp)
     if isinstance(value, list) and args:
         if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
-            return [bools_as_numbers(item, arg) for item, arg in zip(value, args)] + value[len(args):]
+            return [bools_as_numbers(item, arg) for item, arg in zip(value, args, strict=False)] + value[len(args):]
         return [bools_as_numbers(item, args[0]) for item in value]
     if isinstance(value, dict):
         if origin is dict and len(args) == 2:

@@ -159,7 +159,7 @@ def _only_given(data: Any, given: Any) -> Any:
     if isinstance(data, dict) and isinstance(given, dict):
         return {key: _only_given(item, given[key]) for key, item in data.items() if key in given}
     if isinstance(data, list) and isinstance(given, (list, tuple)) and len(data) == len(given):
-        return [_only_given(item, original) for item, original in zip(data, given)]
+        return [_only_given(item, original) for item, original in zip(data, given, strict=True)]
     return data
 
 
@@ -174,6 +174,7 @@ def _without_none(data: Any) -> Any:
 def to_content(model: Any) -> Callable[[Any], Any]:
     """For a non-JSON `response_class`: the return value as plain Python data."""
     if model is None:
-        return lambda value: value if isinstance(value, (str, bytes)) else msgspec.to_builtins(value, enc_hook=_encode_other)
+        return lambda value: (value if isinstance(value, (str, bytes))
+                              else msgspec.to_builtins(value, enc_hook=_encode_other))
     convert = converter(model)
     return lambda value: msgspec.to_builtins(convert(value), enc_hook=_encode_other)

@@ -59,6 +59,8 @@ class _Encoded(JSONResponse):
 class APIRoute(Route):
     """A route whose endpoint takes typed, validated parameters and returns data (or a Response)."""
 
+    methods: set[str]  # never None here, unlike Starlette's Route
+
     def __init__(
         self,
         path: str,
@@ -440,7 +442,8 @@ class APIRouter(Router):
                     methods=sorted(route.methods),
                     operation_id=route.operation_id,
                     include_in_schema=route.include_in_schema and include_in_schema,
-                    response_class=route.response_class if explicit else (default_response_class or route.response_class),
+                    response_class=(route.response_class if explicit
+                                    else default_response_class or route.response_class),
                     name=route.name,
                     route_class_override=type(route),
                     openapi_extra=route.openapi_extra,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 import decimal
 import enum
+import functools
+import operator
 import re
 import types
 import uuid
@@ -182,7 +184,7 @@ def _uuid_problem(text: str) -> str:
     groups = body.split("-")
     if len(groups) != 5:
         return f"invalid group count: expected 5, found {len(groups)}"
-    for number, (group, size) in enumerate(zip(groups, (8, 4, 4, 4, 12)), start=1):
+    for number, (group, size) in enumerate(zip(groups, (8, 4, 4, 4, 12), strict=True), start=1):
         if len(group) != size:
             return f"invalid group length in group {number}: expected {size}, found {len(group)}"
     return f"invalid length: found {len(body)}"
@@ -323,7 +325,7 @@ def _scalar_parser(tp: Any) -> Converter:
         return _choice_parser([member.value for member in tp], "enum", tp, by_str=True)
     for base, parser in PARSERS.items():
         if isinstance(tp, type) and issubclass(tp, base):
-            return parser if tp is base else lambda value, tp=tp, parser=parser: tp(parser(value))
+            return parser if tp is base else functools.partial(_as_subclass, tp, parser)
     return lambda value: value
 
 
@@ -390,14 +392,14 @@ def constraint_checks(constraints: dict[str, Any], floats: bool = False) -> list
         step = constraints["multiple_of"]
         add(lambda item: item % step == 0, "multiple_of", f"Input should be a multiple of {step}", "multiple_of")
     for key, type_, words, test in (
-        ("le", "less_than_equal", "less than or equal to", lambda item, bound: item <= bound),
-        ("lt", "less_than", "less than", lambda item, bound: item < bound),
-        ("ge", "greater_than_equal", "greater than or equal to", lambda item, bound: item >= bound),
-        ("gt", "greater_than", "greater than", lambda item, bound: item > bound),
+        ("le", "less_than_equal", "less than or equal to", operator.le),
+        ("lt", "less_than", "less than", operator.lt),
+        ("ge", "greater_than_equal", "greater than or equal to", operator.ge),
+        ("gt", "greater_than", "greater than", operator.gt),
     ):
         if key in constraints:
             bound = constraints[key]
-            add(lambda item, bound=bound, test=test: test(item, bound), type_, f"Input should be {words} {bound}", key)
+            add(functools.partial(_compare, test, bound), type_, f"Input should be {words} {bound}", key)
     if "min_length" in constraints:
         add_length("min_length", lambda size, bound: size >= bound, "at least")
     if "max_length" in constraints:
@@ -408,6 +410,14 @@ def constraint_checks(constraints: dict[str, Any], floats: bool = False) -> list
         add(lambda item: compiled.search(item) is not None, "string_pattern_mismatch",
             f"String should match pattern '{pattern}'", "pattern")
     return checks
+
+
+def _as_subclass(tp: Callable[[Any], Any], parser: Callable[[Any], Any], value: Any) -> Any:
+    return tp(parser(value))
+
+
+def _compare(test: Callable[[Any, Any], bool], bound: Any, item: Any) -> bool:
+    return test(item, bound)
 
 
 def _digits_check(max_digits: int | None, places: int | None) -> Callable[[Any], None]:
@@ -492,7 +502,8 @@ def _sequence_converter(tp: Any, constraints: dict[str, Any]) -> Converter:
     checks = constraint_checks(constraints)
 
     def convert(values: list[Any]) -> Any:
-        items, errors = [], []
+        items: list[Any] = []
+        errors: list[Error] = []
         for index, value in enumerate(values):
             try:
                 items.append(item(value))

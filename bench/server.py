@@ -277,7 +277,8 @@ def cases(server: Server) -> list[Case]:
     pending = {"flow_runs": {"state": {"type": {"any_": ["PENDING"]}}}, "limit": 10}
     for method, path, body, status in [("GET", "/health", None, 200),
                                        ("POST", "/flows/", {"name": "bench-flow"}, 200),
-                                       ("POST", "/flows/filter", {"flows": {"name": {"any_": ["bench-flow"]}}, "limit": 10}, 200),
+                                       ("POST", "/flows/filter",
+                                        {"flows": {"name": {"any_": ["bench-flow"]}}, "limit": 10}, 200),
                                        ("POST", "/logs/", logs, 201),
                                        ("POST", "/flow_runs/filter", pending, 200)]:
         check(server, method, path, body, status)

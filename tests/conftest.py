@@ -91,7 +91,7 @@ def postgres_url() -> Iterator[str]:
     name = f"asgi_api_test_{uuid.uuid4().hex[:12]}"
     try:
         asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         reason = f"PostgreSQL at {POSTGRES_URL_VARIABLE}={server_url!r} is unreachable: {exc!r}"
         if os.environ.get("CI") == "true":
             pytest.fail(reason)

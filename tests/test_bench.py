@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_quick_benchmark_report() -> None:
-    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", "framework"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=300)
+    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", "framework"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     for peer in ("asgi_api", "FastAPI", "Litestar", "Starlette"):
         assert peer in run.stdout

@@ -142,16 +142,17 @@ def get_openapi(
     name_of = generate_unique_id_function or unique_id
     api_routes = [route for route in routes if isinstance(route, APIRoute) and route.include_in_schema]
     schemas = _Schemas()
-    plans = []
+    plans: list[tuple[APIRoute, list[tuple[RequestParam, int]], list[tuple[BodyField, int]], int | None,
+                      dict[Any, int]]] = []
     for route in api_routes:
-        params = [param for location in ("path", "query", "header", "cookie")
-                  for param in _all_params(route.dependant, location, set())]
-        body = route.body.fields if route.body is not None else []
+        route_params = [param for location in ("path", "query", "header", "cookie")
+                        for param in _all_params(route.dependant, location, set())]
+        body_fields = route.body.fields if route.body is not None else []
         response_model = route.response_model if issubclass(route.response_class, JSONResponse) else None
         plans.append((
             route,
-            [(param, schemas.add(param.annotation)) for param in params],
-            [(field, schemas.add(field.annotation)) for field in body],
+            [(param, schemas.add(param.annotation)) for param in route_params],
+            [(field, schemas.add(field.annotation)) for field in body_fields],
             schemas.add(response_model) if response_model is not None else None,
             {code: schemas.add(extra["model"]) for code, extra in route.responses.items() if "model" in extra},
         ))

@@ -2,8 +2,9 @@
 
 No framework layer: `Route` endpoints read the request themselves, the query string is split by
 hand (Starlette's `request.query_params` builds a multi-dict through `urllib.parse.parse_qsl`,
-a third of this endpoint's time, for two values) and range-checked inline, bodies go through one reusable `msgspec.json.Decoder`, and responses are
-plain `Response`s holding bytes already encoded by one reusable `msgspec.json.Encoder`.
+a third of this endpoint's time, for two values) and range-checked inline, bodies go through one
+reusable `msgspec.json.Decoder`, and responses are plain `Response`s holding bytes already encoded
+by one reusable `msgspec.json.Encoder`.
 """
 
 from urllib.parse import unquote_plus

@@ -386,7 +386,7 @@ def check(build: Build, case: Any) -> None:
     reference = run_case(build, fastapi_namespace(), case)
     if isinstance(reference, str):
         pytest.fail(f"the test app does not build on FastAPI: {reference}", pytrace=False)
-    for step, outcome in zip(calls, reference):
+    for step, outcome in zip(calls, reference, strict=True):
         if step.status is not None and outcome.status != step.status:
             pytest.fail(f"{step.label()}: the case expects FastAPI to answer {step.status}, it answered "
                         f"{describe(outcome)}", pytrace=False)
@@ -399,7 +399,7 @@ def check(build: Build, case: Any) -> None:
         pytest.fail(f"{case.label()}: the app does not build on asgi_api: {actual}", pytrace=False)
 
     problems = []
-    for step, expected, got in zip(calls, reference, actual):
+    for step, expected, got in zip(calls, reference, actual, strict=True):
         if step.asgi_api_only is None:
             difference = describe_difference(step, expected, got)
             if difference:

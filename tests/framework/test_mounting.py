@@ -24,7 +24,8 @@ def make_router(events: list[str]) -> APIRouter:
         events.append("close")
 
     @router.get("/{item_id}", name="read_item")
-    async def read_item(request: Request, item_id: int, limit: int = Query(5, le=10), db: str = Depends(session)) -> dict:
+    async def read_item(request: Request, item_id: int, limit: int = Query(5, le=10),
+                        db: str = Depends(session)) -> dict:
         return {"id": item_id, "limit": limit, "db": db, "self": str(request.url_for("read_item", item_id=item_id)),
                 "root_path": request.scope.get("root_path", "")}
 

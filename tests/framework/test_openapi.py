@@ -63,7 +63,7 @@ def test_parameter_schemas_carry_constraints_defaults_and_descriptions() -> None
     ours = operations(build(ASGI_API).openapi())
     theirs = operations(build(FASTAPI).openapi())
     for key in [("/items/", "get"), ("/items/{item_id}", "get")]:
-        for actual, expected in zip(ours[key]["parameters"], theirs[key]["parameters"]):
+        for actual, expected in zip(ours[key]["parameters"], theirs[key]["parameters"], strict=True):
             for keyword in ("minimum", "maximum", "maxLength", "pattern", "default", "title"):
                 assert _find(actual["schema"], keyword) == _find(expected["schema"], keyword), (key, keyword, actual)
             assert actual.get("description") == expected.get("description")

@@ -12,7 +12,7 @@ import enum
 import math
 from typing import Any
 
-from tests.framework.parity import asgi_api_namespace, call, parity_test, raw_call, xfail
+from tests.framework.parity import asgi_api_namespace, call, parity_test, raw_call
 
 
 class Colour(str, enum.Enum):

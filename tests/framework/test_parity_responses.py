@@ -192,7 +192,8 @@ test_response_models = parity_test(build, [
     call("GET", "/invalid", 500, id="an invalid response is a server error"),
     xfail(call("GET", "/stamp", 200), "the same ISO 8601 duration: msgspec writes PT5400S, pydantic PT1H30M"),
     call("GET", "/free-stamp", 200),
-    call("GET", "/free-mixed", 200, headers_compared=["content-length"], id="free-form values encoded as jsonable_encoder does"),
+    call("GET", "/free-mixed", 200, headers_compared=["content-length"],
+         id="free-form values encoded as jsonable_encoder does"),
     call("GET", "/str", 200),
     call("GET", "/int-model", 200),
 ])

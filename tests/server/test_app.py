@@ -217,7 +217,8 @@ def test_an_edited_ui_is_copied_again(tmp_path: Path, ui_source: Path) -> None:
         assert client.get("/assets/app.js").text == "console.log('edited')"
 
 
-@pytest.mark.parametrize("module", ["asgi_api.server.api", "asgi_api.server", "asgi_api.server.app", "asgi_api.server.database"])
+@pytest.mark.parametrize("module", ["asgi_api.server.api", "asgi_api.server", "asgi_api.server.app",
+                                    "asgi_api.server.database"])
 def test_each_layer_imports_on_its_own(module: str) -> None:
     import subprocess
     import sys

@@ -112,7 +112,8 @@ def test_failed_commit_in_a_response_scoped_session_is_a_409_not_a_success() -> 
         connection = sqlite3.connect(":memory:", isolation_level=None)
         connection.execute("pragma foreign_keys = on")
         connection.execute("create table parent (id integer primary key)")
-        connection.execute("create table child (parent_id integer references parent (id) deferrable initially deferred)")
+        connection.execute("create table child"
+                           " (parent_id integer references parent (id) deferrable initially deferred)")
         connection.execute("insert into parent values (1)")
         connection.execute("begin")
         yield connection

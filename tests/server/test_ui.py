@@ -398,7 +398,8 @@ def test_processes_preparing_at_once_all_get_the_same_complete_build(source: Pat
         served = list(pool.map(prepare_ui_directory, [source] * count, [cache] * count,
                                ["/prefix"] * count, ["1.0"] * count))
     assert len(set(served)) == 1
-    assert (served[0] / "index.html").read_text() == '<base href="/prefix/"><script src="/prefix/assets/app.js"></script>'
+    index = (served[0] / "index.html").read_text()
+    assert index == '<base href="/prefix/"><script src="/prefix/assets/app.js"></script>'
     assert (served[0] / "assets" / "chunk-299.js").read_text() == 'import("/prefix/assets/chunk-300.js")'
     assert [entry.name for entry in cache.iterdir()] == [served[0].parent.name]
 

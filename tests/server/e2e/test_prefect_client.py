@@ -64,7 +64,8 @@ def run_script(python: Path, script: str, server: SubprocessASGIServer, home: Pa
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
-def wait_for(read: Callable[[], list[dict[str, Any]]], done: Callable[[list[dict[str, Any]]], bool]) -> list[dict[str, Any]]:
+def wait_for(read: Callable[[], list[dict[str, Any]]],
+             done: Callable[[list[dict[str, Any]]], bool]) -> list[dict[str, Any]]:
     """`read()` until `done` says yes, within EVENTS_TIMEOUT; returns the last result either way."""
     deadline = time.monotonic() + EVENTS_TIMEOUT
     found = read()

@@ -11,7 +11,6 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import httpx

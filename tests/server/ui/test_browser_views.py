@@ -23,7 +23,8 @@ def test_dashboard_counts_flows_runs_by_state_and_recent_failures(site: Site, pa
     expect(page).to_have_title(re.compile("Dashboard"))
     expect(page.locator("[data-stat=flows] .stat-number")).to_have_text("3")
     expect(page.locator("[data-stat=runs-24h] .stat-number")).to_have_text("4")
-    for state_type, count in [("COMPLETED", "1"), ("FAILED", "1"), ("RUNNING", "1"), ("SCHEDULED", "1"), ("CRASHED", "0")]:
+    counts = [("COMPLETED", "1"), ("FAILED", "1"), ("RUNNING", "1"), ("SCHEDULED", "1"), ("CRASHED", "0")]
+    for state_type, count in counts:
         expect(page.locator(f".state-card[data-state-type={state_type}] .stat-number")).to_have_text(count)
     failures = page.locator("#recent-failures tbody tr[data-run-id]")
     expect(failures).to_have_count(1)
