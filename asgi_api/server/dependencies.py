@@ -17,7 +17,7 @@ from asgi_api.dependencies import response_scoped_dependency
 from asgi_api.server.database import Database, Session
 from asgi_api.server.settings import Settings
 
-__all__ = ["get_database", "get_settings", "read_session", "write_session"]
+__all__ = ["get_database", "get_database_or_none", "get_settings", "read_session", "write_session"]
 
 
 def get_settings(connection: HTTPConnection) -> Settings:
@@ -26,9 +26,15 @@ def get_settings(connection: HTTPConnection) -> Settings:
     return settings
 
 
+def get_database_or_none(connection: HTTPConnection) -> Database | None:
+    """The open database, or None while there is none (before the lifespan opened it)."""
+    database: Database | None = getattr(connection.app.state, "database", None)
+    return database
+
+
 def get_database(connection: HTTPConnection) -> Database:
     """The open database; a RuntimeError (a 500) means the app was built without one."""
-    database: Database | None = getattr(connection.app.state, "database", None)
+    database = get_database_or_none(connection)
     if database is None:
         raise RuntimeError("No database on this app: set `app.state.database` to an open `Database`")
     return database

@@ -19,9 +19,10 @@ from asgi_api.params import Depends
 from asgi_api.routing import APIRouter
 from asgi_api.server.database import Database, Session
 from asgi_api.server.database.errors import is_retryable_error
-from asgi_api.server.dependencies import write_session
+from asgi_api.server.dependencies import get_database, get_settings, write_session
 from asgi_api.server.models.events import InvalidTaskRunEvent, TaskRunChange, record_task_run_change, task_run_change
 from asgi_api.server.schemas.events import Event, EventsAuth
+from asgi_api.server.settings import Settings
 
 logger = logging.getLogger("asgi_api.events")
 
@@ -47,7 +48,8 @@ async def create_events(events: list[Event], session: Session = Depends(write_se
 
 
 @router.websocket("/in")
-async def stream_events_in(websocket: WebSocket) -> None:
+async def stream_events_in(websocket: WebSocket, settings: Settings = Depends(get_settings),
+                           database: Database = Depends(get_database)) -> None:
     """Authenticate with the first frame, then record one event per frame until the client leaves.
 
     Clients that send no auth frame (older ones) are served when no auth string is configured.
@@ -56,12 +58,10 @@ async def stream_events_in(websocket: WebSocket) -> None:
     seen confirmed (recording is idempotent).
     """
     await websocket.accept(subprotocol="prefect" if "prefect" in websocket.scope.get("subprotocols", []) else None)
-    auth_string: str | None = websocket.app.state.settings.api_auth_string
-    database: Database = websocket.app.state.database
     frames = _frames(websocket)
     try:
         async for frame in frames:
-            if not await _authenticate(websocket, frame, auth_string):
+            if not await _authenticate(websocket, database, frame, settings.api_auth_string):
                 return
             break
         async for frame in frames:
@@ -80,7 +80,7 @@ async def _frames(websocket: WebSocket) -> AsyncIterator[str | bytes]:
         yield message.get("text") if message.get("text") is not None else message.get("bytes", b"")
 
 
-async def _authenticate(websocket: WebSocket, frame: str | bytes, auth_string: str | None) -> bool:
+async def _authenticate(websocket: WebSocket, database: Database, frame: str | bytes, auth_string: str | None) -> bool:
     """Answer the auth frame; a frame that is no auth frame is an event (without an auth string)."""
     try:
         auth = _decode_auth(frame)
@@ -88,7 +88,7 @@ async def _authenticate(websocket: WebSocket, frame: str | bytes, auth_string: s
         if auth_string is not None:
             await websocket.close(status.WS_1008_POLICY_VIOLATION, reason="Expected 'auth' message")
             return False
-        await _record(websocket.app.state.database, frame)
+        await _record(database, frame)
         return True
     if auth_string is not None and not hmac.compare_digest((auth.token or "").encode(), auth_string.encode()):
         await websocket.close(status.WS_1008_POLICY_VIOLATION, reason="Invalid token")

@@ -30,6 +30,5 @@ async def read_logs(
     sort: LogSort | None = Body(None),
     session: Session = Depends(read_session),
 ) -> list[Log]:
-    rows = await models.read_logs(session, logs, sort or DEFAULT_LOG_SORT, resolve_limit(limit),
+    return await models.read_logs(session, logs, sort or DEFAULT_LOG_SORT, resolve_limit(limit),
                                   resolve_offset(offset))
-    return [Log(**row) for row in rows]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from starlette.responses import Response
 
-from asgi_api.responses import JSONResponse
+from asgi_api.params import Depends
 from asgi_api.routing import APIRouter
+from asgi_api.server.database import Database
+from asgi_api.server.dependencies import get_database_or_none
 
 router = APIRouter(tags=["Root"])
 
@@ -17,9 +19,9 @@ async def hello() -> str:
 
 
 @router.get("/ready")
-async def ready(request: Request) -> dict[str, str]:
+async def ready(response: Response, database: Database | None = Depends(get_database_or_none)) -> dict[str, str]:
     """200 once the database answers a query, else 503 (load balancers stop sending traffic)."""
-    database = getattr(request.app.state, "database", None)
     if database is None or not await database.is_ready():
-        return JSONResponse({"message": "Database is not available"}, status_code=503)  # type: ignore[return-value]
+        response.status_code = 503
+        return {"message": "Database is not available"}
     return {"message": "OK"}

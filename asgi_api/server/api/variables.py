@@ -6,14 +6,12 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-import sqlalchemy as sa
 
 from asgi_api.exceptions import HTTPException, RequestValidationError
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
 from asgi_api.server.api.limits import resolve_limit, resolve_offset
 from asgi_api.server.database import Session
-from asgi_api.server.database.session import Row
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import variables as models
 from asgi_api.server.schemas.actions import (
@@ -34,41 +32,47 @@ NOT_FOUND = "Variable not found."
 @router.post("/", status_code=201)
 async def create_variable(variable: VariableCreate, session: Session = Depends(write_session)) -> Variable:
     _check_value(variable.value, variable)
-    row = await models.create_variable(session, variable)
-    if row is None:
+    created = await models.create_variable(session, variable)
+    if created is None:
         raise HTTPException(409, f"A variable with the name {variable.name!r} already exists.")
-    return Variable(**row)
+    return created
 
 
 @router.get("/{id:uuid}")
 async def read_variable(id: UUID, session: Session = Depends(read_session)) -> Variable:
-    return await _read(session, models.by_id(id))
+    return _found(await models.read_variable(session, id))
 
 
 @router.get("/name/{name}")
 async def read_variable_by_name(name: str, session: Session = Depends(read_session)) -> Variable:
-    return await _read(session, models.by_name(name))
+    return _found(await models.read_variable_by_name(session, name))
 
 
 @router.patch("/{id:uuid}", status_code=204)
 async def update_variable(id: UUID, variable: VariableUpdate, session: Session = Depends(write_session)) -> None:
-    await _update(session, models.by_id(id), variable)
+    _check_update(variable)
+    if not await models.update_variable(session, id, variable):
+        raise _not_found()
 
 
 @router.patch("/name/{name}", status_code=204)
 async def update_variable_by_name(name: str, variable: VariableUpdate,
                                   session: Session = Depends(write_session)) -> None:
-    await _update(session, models.by_name(name), variable)
+    _check_update(variable)
+    if not await models.update_variable_by_name(session, name, variable):
+        raise _not_found()
 
 
 @router.delete("/{id:uuid}", status_code=204)
 async def delete_variable(id: UUID, session: Session = Depends(write_session)) -> None:
-    await _delete(session, models.by_id(id))
+    if not await models.delete_variable(session, id):
+        raise _not_found()
 
 
 @router.delete("/name/{name}", status_code=204)
 async def delete_variable_by_name(name: str, session: Session = Depends(write_session)) -> None:
-    await _delete(session, models.by_name(name))
+    if not await models.delete_variable_by_name(session, name):
+        raise _not_found()
 
 
 @router.post("/filter")
@@ -79,9 +83,8 @@ async def read_variables(
     sort: VariableSort | None = Body(None),
     session: Session = Depends(read_session),
 ) -> list[Variable]:
-    rows = await models.read_variables(session, variables, sort or DEFAULT_VARIABLE_SORT, resolve_limit(limit),
+    return await models.read_variables(session, variables, sort or DEFAULT_VARIABLE_SORT, resolve_limit(limit),
                                        resolve_offset(offset))
-    return [Variable(**row) for row in rows]
 
 
 @router.post("/count")
@@ -90,23 +93,19 @@ async def count_variables(variables: VariableFilter | None = Body(None, embed=Tr
     return await models.count_variables(session, variables)
 
 
-async def _read(session: Session, where: sa.ColumnElement[bool]) -> Variable:
-    row: Row | None = await models.read_variable(session, where)
-    if row is None:
-        raise HTTPException(404, NOT_FOUND)
-    return Variable(**row)
+def _found(variable: Variable | None) -> Variable:
+    if variable is None:
+        raise _not_found()
+    return variable
 
 
-async def _update(session: Session, where: sa.ColumnElement[bool], variable: VariableUpdate) -> None:
+def _not_found() -> HTTPException:
+    return HTTPException(404, NOT_FOUND)
+
+
+def _check_update(variable: VariableUpdate) -> None:
     if variable.value is not msgspec.UNSET:
         _check_value(variable.value, variable)
-    if not await models.update_variable(session, where, variable):
-        raise HTTPException(404, NOT_FOUND)
-
-
-async def _delete(session: Session, where: sa.ColumnElement[bool]) -> None:
-    if not await models.delete_variable(session, where):
-        raise HTTPException(404, NOT_FOUND)
 
 
 def _check_value(value: Any, body: VariableCreate | VariableUpdate) -> None:

@@ -7,15 +7,16 @@ import secrets
 import uuid
 from datetime import timedelta
 
+import msgspec
 import sqlalchemy as sa
 
 from asgi_api.server.database import Database, Session, tables, utcnow
-from asgi_api.server.database.session import Row
+from asgi_api.server.schemas.responses import CsrfToken
 
 TOKEN_LIFETIME = timedelta(hours=1)
 
 
-async def issue_token(session: Session, client: str) -> Row:
+async def issue_token(session: Session, client: str) -> CsrfToken:
     """A fresh token for `client`, replacing its previous one; expired tokens of any client go."""
     now = utcnow()
     table = tables.csrf_token
@@ -28,7 +29,7 @@ async def issue_token(session: Session, client: str) -> Row:
                  .returning(*table.c))
     row = await session.fetch_one(statement)
     assert row is not None  # an upsert always returns its row
-    return row
+    return msgspec.convert(row, CsrfToken)
 
 
 async def is_valid_token(database: Database, token: str, client: str) -> bool:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+import msgspec
 import sqlalchemy as sa
 
 from asgi_api.server.database import Session, tables, utcnow
-from asgi_api.server.database.session import Row
 from asgi_api.server.models import filters
 from asgi_api.server.models.text_search import parse_text_query
 from asgi_api.server.schemas.actions import LogCreate
+from asgi_api.server.schemas.core import Log
 from asgi_api.server.schemas.filters import LogFilter
 from asgi_api.server.schemas.sorting import LogSort
 
@@ -33,9 +34,9 @@ async def create_logs(session: Session, logs: Sequence[LogCreate]) -> None:
 
 
 async def read_logs(session: Session, log_filter: LogFilter | None, sort: LogSort, limit: int,
-                    offset: int) -> list[Row]:
+                    offset: int) -> list[Log]:
     query = sa.select(tables.log).where(log_filter_clause(log_filter)).order_by(*_ORDER[sort])
-    return await session.fetch_all(query.limit(limit).offset(offset))
+    return [msgspec.convert(row, Log) for row in await session.fetch_all(query.limit(limit).offset(offset))]
 
 
 def log_filter_clause(log_filter: LogFilter | None) -> sa.ColumnElement[bool]:

@@ -12,6 +12,7 @@ from asgi_api.server.database import Session, tables, utcnow
 from asgi_api.server.database.session import Row
 from asgi_api.server.models import filters
 from asgi_api.server.schemas.actions import VariableCreate, VariableUpdate
+from asgi_api.server.schemas.core import Variable
 from asgi_api.server.schemas.filters import NameFilter, Operator, VariableFilter
 from asgi_api.server.schemas.sorting import VariableSort
 
@@ -24,39 +25,47 @@ _ORDER = {
 }
 
 
-async def create_variable(session: Session, variable: VariableCreate) -> Row | None:
+async def create_variable(session: Session, variable: VariableCreate) -> Variable | None:
     """The new variable, or None when the name is taken (no integrity error to recover from)."""
     now = utcnow()
     values = {"id": uuid.uuid4(), "created": now, "updated": now, "name": variable.name,
               "value": variable.value, "tags": variable.tags}
     statement = (session.insert(tables.variable).values(values)
                  .on_conflict_do_nothing(index_elements=[_column.name]).returning(*tables.variable.c))
-    return await session.fetch_one(statement)
+    return _variable(await session.fetch_one(statement))
 
 
-async def read_variable(session: Session, where: sa.ColumnElement[bool]) -> Row | None:
-    """The variable `where` selects (`by_id(...)` or `by_name(...)`), if any."""
-    return await session.fetch_one(sa.select(tables.variable).where(where))
+async def read_variable(session: Session, variable_id: uuid.UUID) -> Variable | None:
+    return await _read(session, _column.id == variable_id)
 
 
-async def update_variable(session: Session, where: sa.ColumnElement[bool], update: VariableUpdate) -> bool:
-    """Change the fields the client sent; False when no variable matched."""
-    values: dict[str, Any] = {name: getattr(update, name) for name in update.__struct_fields__
-                              if getattr(update, name) is not msgspec.UNSET}
-    values["updated"] = utcnow()
-    statement = sa.update(tables.variable).where(where).values(values).returning(_column.id)
-    return await session.fetch_one(statement) is not None
+async def read_variable_by_name(session: Session, name: str) -> Variable | None:
+    return await _read(session, _column.name == name)
 
 
-async def delete_variable(session: Session, where: sa.ColumnElement[bool]) -> bool:
-    statement = sa.delete(tables.variable).where(where).returning(_column.id)
-    return await session.fetch_one(statement) is not None
+async def update_variable(session: Session, variable_id: uuid.UUID, update: VariableUpdate) -> bool:
+    """Change the fields the client sent; False when there is no such variable."""
+    return await _update(session, _column.id == variable_id, update)
+
+
+async def update_variable_by_name(session: Session, name: str, update: VariableUpdate) -> bool:
+    return await _update(session, _column.name == name, update)
+
+
+async def delete_variable(session: Session, variable_id: uuid.UUID) -> bool:
+    """False when there is no such variable."""
+    return await _delete(session, _column.id == variable_id)
+
+
+async def delete_variable_by_name(session: Session, name: str) -> bool:
+    return await _delete(session, _column.name == name)
 
 
 async def read_variables(session: Session, variable_filter: VariableFilter | None, sort: VariableSort,
-                         limit: int, offset: int) -> list[Row]:
+                         limit: int, offset: int) -> list[Variable]:
     query = sa.select(tables.variable).where(_filter_clause(variable_filter, session.dialect))
-    return await session.fetch_all(query.order_by(*_ORDER[sort]).limit(limit).offset(offset))
+    rows = await session.fetch_all(query.order_by(*_ORDER[sort]).limit(limit).offset(offset))
+    return [msgspec.convert(row, Variable) for row in rows]
 
 
 async def count_variables(session: Session, variable_filter: VariableFilter | None) -> int:
@@ -64,12 +73,25 @@ async def count_variables(session: Session, variable_filter: VariableFilter | No
     return int(await session.fetch_val(query.where(_filter_clause(variable_filter, session.dialect))))
 
 
-def by_id(variable_id: uuid.UUID) -> sa.ColumnElement[bool]:
-    return _column.id == variable_id
+async def _read(session: Session, where: sa.ColumnElement[bool]) -> Variable | None:
+    return _variable(await session.fetch_one(sa.select(tables.variable).where(where)))
 
 
-def by_name(name: str) -> sa.ColumnElement[bool]:
-    return _column.name == name
+async def _update(session: Session, where: sa.ColumnElement[bool], update: VariableUpdate) -> bool:
+    values: dict[str, Any] = {name: getattr(update, name) for name in update.__struct_fields__
+                              if getattr(update, name) is not msgspec.UNSET}
+    values["updated"] = utcnow()
+    statement = sa.update(tables.variable).where(where).values(values).returning(_column.id)
+    return await session.fetch_one(statement) is not None
+
+
+async def _delete(session: Session, where: sa.ColumnElement[bool]) -> bool:
+    statement = sa.delete(tables.variable).where(where).returning(_column.id)
+    return await session.fetch_one(statement) is not None
+
+
+def _variable(row: Row | None) -> Variable | None:
+    return None if row is None else msgspec.convert(row, Variable)
 
 
 def _filter_clause(variable_filter: VariableFilter | None, dialect: str) -> sa.ColumnElement[bool]:
