@@ -1,7 +1,8 @@
 """The database layer: connections through `databases`, tables, migrations, error classification.
 
-Routers take `Depends(read_session)` or `Depends(write_session)` from `asgi_api.server.dependencies`; models run SQLAlchemy Core
-statements on the `Session` they get, against the tables in `asgi_api.server.database.tables`.
+Routers take `Depends(read_session)` or `Depends(write_session)` from `asgi_api.server.dependencies`;
+models run SQLAlchemy Core statements on the `Session` they get, against the tables in
+`asgi_api.server.database.tables`.
 """
 
 from asgi_api.server.database import tables
