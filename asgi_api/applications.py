@@ -95,7 +95,7 @@ class API(Starlette):
             strict_content_type=strict_content_type,
         )
 
-    def build_middleware_stack(self) -> ASGIApp:
+    def build_middleware_stack(self) -> ASGIApp:  # seam: starlette calls it once, at the app's first call
         # The documentation routes go last, when the app first runs, so that they are never matched
         # before (nor shadow) the app's own routes.
         self._add_docs_routes()

@@ -52,12 +52,14 @@ def find_handler(scope: Scope, exc: Exception) -> ExceptionHandler | None:
 
     Starlette's own plain-text handler for HTTP errors gives way to the JSON default.
     """
+    # seam: starlette private scope key "starlette.exception_handlers" ((by class, by status) from ExceptionMiddleware)
     exception_handlers, status_handlers = scope.get("starlette.exception_handlers", ({}, {}))
     handler = None
     if isinstance(exc, StarletteHTTPException):
         handler = status_handlers.get(exc.status_code)
     if handler is None:
         handler = _by_class(exception_handlers, exc)
+    # seam: starlette ExceptionMiddleware.http_exception is the default handler it registers for HTTPException
     if handler is None or getattr(handler, "__func__", None) is ExceptionMiddleware.http_exception:
         handler = _by_class(DEFAULT_HANDLERS, exc)
     return handler

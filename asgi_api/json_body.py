@@ -193,6 +193,7 @@ def refuse_lone_surrogates(raw: bytes) -> None:
         pass  # not JSON at all: reported by the decoding that follows
 
 
+# seam: msgspec message wording "<problem> - at `$.field[0]...`" (where the error is)
 _AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>.*)`)?$", re.DOTALL)
 _STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")
 
@@ -211,7 +212,7 @@ def translate(exc: msgspec.ValidationError | OverflowError, tp: Any, document: A
         loc.append(step[1] if step[1] is not None else int(step[2]))
     value, found = _value_at(document, loc)
     target = _info_at(msgspec.inspect.type_info(tp), loc)
-    if message.startswith("Object missing required field"):
+    if message.startswith("Object missing required field"):  # seam: msgspec message wording "... field `name`"
         name = message.split("`")[1]
         return missing([*loc, name], value)
     if not found:
@@ -255,6 +256,7 @@ def _without_null(info: msgspec.inspect.Type) -> msgspec.inspect.Type:
     return info
 
 
+# seam: msgspec message wording "Expected `int` >= 1", "... of length <= 3", "... multiple of", "... matching regex"
 _CONSTRAINT = re.compile(r"^Expected `[^`]*` (?:of length )?(?P<op>>=|<=|>|<) (?P<bound>.+)$")
 _PYTHON_TYPE: dict[type, type] = {
     msgspec.inspect.IntType: int, msgspec.inspect.FloatType: float, msgspec.inspect.BoolType: bool,

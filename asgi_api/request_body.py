@@ -143,6 +143,7 @@ async def receive_body(request: Request) -> bytes:
     Starlette's `Request.body()` goes through an async generator per request; reading the messages
     here is the same protocol at a fraction of the cost on the hot path.
     """
+    # seam: starlette private Request._body/_stream_consumed/_is_disconnected (the cache body() and stream() use)
     if hasattr(request, "_body"):
         return request._body
     chunks: list[bytes] = []

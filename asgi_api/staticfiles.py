@@ -11,7 +11,7 @@ import os
 from urllib.parse import unquote
 
 import anyio.to_thread
-from starlette._utils import get_route_path  # seam: Starlette private (route path under a mount)
+from starlette._utils import get_route_path  # seam: starlette private _utils.get_route_path (path below root_path)
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles

@@ -98,7 +98,7 @@ class Database:
     async def _postgres_connection(self) -> AsyncIterator[Connection]:
         # A connection of our own rather than `databases`' task-local one: two transactions in one
         # task (a read and a background write, say) must never share a connection.
-        connection = Connection(self._database, self._database._backend)
+        connection = Connection(self._database, self._database._backend)  # seam: databases Database._backend
         await connection.__aenter__()
         try:
             yield connection

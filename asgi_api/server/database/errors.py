@@ -34,6 +34,7 @@ RETRYABLE_ERRORS: tuple[type[Exception], ...] = (
     TimeoutError,
 )
 
+# seam: sqlite message wording of sqlite3.OperationalError (SQLite's own error texts)
 _SQLITE_RETRYABLE = ("database is locked", "database table is locked", "database is busy", "unable to open database")
 
 

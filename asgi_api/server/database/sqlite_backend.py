@@ -29,6 +29,7 @@ CACHE_SIZE = 500  # statement shapes, as SQLAlchemy's engine default (`query_cac
 class SQLiteDatabase(databases.Database):
     """`databases.Database` with the caching SQLite backend below."""
 
+    # seam: databases Database.SUPPORTED_BACKENDS ("module:Class" per URL scheme, read when connecting)
     SUPPORTED_BACKENDS = {**databases.Database.SUPPORTED_BACKENDS,
                           "sqlite": "asgi_api.server.database.sqlite_backend:CachingSQLiteBackend"}
 
@@ -41,6 +42,7 @@ class CachingSQLiteBackend(SQLiteBackend):
         self._compiled: LRUCache[Any, SQLCompiler] = LRUCache(CACHE_SIZE)
 
     def connection(self) -> CachingSQLiteConnection:
+        # seam: databases SQLiteBackend._pool/_dialect and SQLiteConnection(pool, dialect)
         return CachingSQLiteConnection(self._pool, self._dialect, self._compiled)
 
 
@@ -53,8 +55,9 @@ class CachingSQLiteConnection(SQLiteConnection):
 
     async def insert_many(self, query: sa.Insert, rows: list[dict[str, Any]]) -> None:
         """`query` with each of `rows` as its values; rows all have the same keys."""
+        # seam: databases SQLiteConnection._connection (the aiosqlite connection)
         assert self._connection is not None, "Connection is not acquired"
-        key = query._generate_cache_key()
+        key = query._generate_cache_key()  # seam: sqlalchemy private _generate_cache_key, _bind_processors
         cache_key = None if key is None else (key.key, "executemany", tuple(rows[0]))
         compiled = None if cache_key is None else self._compiled.get(cache_key)
         if compiled is None:
@@ -72,6 +75,8 @@ class CachingSQLiteConnection(SQLiteConnection):
                                for name in compiled.positiontup])
         await (await self._connection.executemany(compiled.string, parameters)).close()
 
+    # seam: databases SQLiteConnection._compile (returns statement, args, result columns, CompilationContext);
+    # seam: sqlalchemy compiled internals (cache key, bind processors, post-compile expansion, result_column_struct)
     def _compile(self, query: ClauseElement) -> tuple[str, list[Any], Any, CompilationContext]:
         key = None if isinstance(query, DDLElement) else query._generate_cache_key()
         if key is None:
@@ -107,5 +112,5 @@ class CachingConnection(Connection):
                 and all(row.keys() == values[0].keys() for row in values)):
             await super().execute_many(query, values)
             return
-        async with self._query_lock:
+        async with self._query_lock:  # seam: databases Connection._connection/_query_lock
             await backend.insert_many(query, values)

@@ -84,7 +84,7 @@ class SQLitePool:
     async def _open(self, write: bool) -> Connection:
         if self._closed:
             raise RuntimeError("The database is disconnected")
-        connection = CachingConnection(self._database, self._database._backend)
+        connection = CachingConnection(self._database, self._database._backend)  # seam: databases Database._backend
         await connection.__aenter__()
         try:
             setup = _SETUP.format(busy=BUSY_TIMEOUT_MS, read_only="OFF" if write else "ON")

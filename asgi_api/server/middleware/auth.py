@@ -7,7 +7,7 @@ import binascii
 import hmac
 from collections.abc import Collection
 
-from starlette._utils import get_route_path
+from starlette._utils import get_route_path  # seam: starlette private _utils.get_route_path (path below root_path)
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from asgi_api.responses import JSONResponse
