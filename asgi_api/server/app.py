@@ -88,7 +88,8 @@ def create_app(settings: Settings | None = None, ephemeral: bool = False, ignore
     """The server: the API at `/api`, the UI at `ui_serve_base`, background services in the lifespan.
 
     Cached per (settings, ephemeral) unless `ignore_cache`. `ephemeral=True` (an in-process server
-    for tests or one-off runs) serves no UI and runs no services.
+    for tests or one-off runs) serves no UI and runs no services; `settings.ui_enabled` and
+    `settings.services_enabled` turn off either alone.
     """
     settings = settings or Settings.load()
     key = (settings, ephemeral)
@@ -101,7 +102,8 @@ def create_app(settings: Settings | None = None, ephemeral: bool = False, ignore
     async def lifespan(app: API) -> AsyncIterator[None]:
         async with open_database(settings.database_url) as database:  # migrated once, here
             api_app.state.database = database
-            async with services.running([] if ephemeral else background_services(settings)):
+            run_services = settings.services_enabled and not ephemeral
+            async with services.running(background_services(settings) if run_services else []):
                 yield
 
     app = API(title=API_TITLE, version=API_VERSION, lifespan=lifespan, debug=settings.debug,

@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = ""  # empty: a SQLite file `asgi_api.db` under `home`
     host: str = "127.0.0.1"
     port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 4200
+    keep_alive_timeout: Annotated[int, msgspec.Meta(ge=1)] = 5  # seconds an idle connection stays open
     ui_enabled: bool = True
     ui_serve_base: str = "/"
     ui_static_dir: str = ""  # empty: a cache directory under `home`
@@ -43,6 +44,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     request_limit: Annotated[int, msgspec.Meta(ge=1)] = 100  # concurrent requests on SQLite
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1)] = 10 * 1024 * 1024
     request_body_timeout: Annotated[float, msgspec.Meta(gt=0)] = 30.0  # seconds to send a whole body, else 408
+    services_enabled: bool = True  # false: the API without background work (one-off runs, a second process)
     log_retryable_errors: bool = False
     debug: bool = False
 

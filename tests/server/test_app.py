@@ -145,6 +145,25 @@ def test_services_run_during_the_lifespan_and_failures_do_not_stop_the_server() 
     anyio.run(main)
 
 
+@pytest.mark.parametrize(("environ", "ephemeral", "runs_services"), [
+    ({}, False, True), ({"ASGI_API_SERVICES_ENABLED": "false"}, False, False), ({}, True, False)])
+def test_services_run_unless_disabled_or_ephemeral(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   environ: dict[str, str], ephemeral: bool,
+                                                   runs_services: bool) -> None:
+    started = anyio.Event()
+
+    class Marker(services.Service):
+        async def run_once(self) -> None:
+            started.set()
+
+    monkeypatch.setattr("asgi_api.server.app.background_services", lambda settings: [Marker()])
+    settings = Settings.load({"ASGI_API_HOME": str(tmp_path), **environ})
+    with TestClient(create_app(settings, ephemeral=ephemeral, ignore_cache=True)) as client:
+        assert client.get("/api/health").json() is True
+        # The service task starts within the lifespan's first scheduling round, before any request.
+        assert client.portal.call(lambda: started.is_set()) is runs_services
+
+
 @pytest.fixture
 def ui_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A one-page UI whose links carry the base-path placeholder, in place of asgi_api/static."""
