@@ -5,6 +5,7 @@ from __future__ import annotations
 from asgi_api.routing import APIRouter
 from asgi_api.server.api import (
     admin,
+    artifacts,
     concurrency,
     csrf,
     events,
@@ -19,5 +20,6 @@ from asgi_api.server.api import (
 
 API_ROUTERS: list[APIRouter] = [
     root.router, admin.router, csrf.router, logs.router, variables.router, events.router, concurrency.router,
+    artifacts.router,
     flows.router, flow_runs.router, flow_run_states.router, task_runs.router,
 ]

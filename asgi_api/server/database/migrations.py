@@ -43,15 +43,29 @@ class Migration(NamedTuple):
     apply: Callable[[Session], Awaitable[None]]
 
 
-async def _create_schema(session: Session) -> None:
-    for table in metadata.sorted_tables:
+async def _create(session: Session, tables: list[sa.Table]) -> None:
+    for table in tables:
         await session.execute(CreateTable(table, if_not_exists=True))
         for index in sorted(table.indexes, key=lambda index: index.name or ""):
             await session.execute(CreateIndex(index, if_not_exists=True))
 
 
+async def _create_schema(session: Session) -> None:
+    await _create(session, metadata.sorted_tables)
+
+
+def _create_tables(*names: str) -> Callable[[Session], Awaitable[None]]:
+    """A migration that adds new tables (with their indexes) as `tables` defines them now."""
+
+    async def create(session: Session) -> None:
+        await _create(session, [metadata.tables[name] for name in names])
+
+    return create
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the schema", _create_schema),
+    Migration(2, "artifacts", _create_tables("artifact", "artifact_collection")),
 )
 
 

@@ -145,3 +145,31 @@ csrf_token = _stored_object(
     sa.Column("client", sa.String, nullable=False, unique=True),
     sa.Column("expiration", UTCDateTime, nullable=False),
 )
+
+
+
+def _artifact_columns() -> list[sa.Column]:
+    """What an artifact and the latest version of a keyed artifact both hold."""
+    return [
+        sa.Column("type", sa.String),
+        sa.Column("description", sa.Text),
+        sa.Column("data", JSONValue),
+        sa.Column("metadata_", JSONValue),
+        sa.Column("flow_run_id", sa.Uuid, index=True),
+        sa.Column("task_run_id", sa.Uuid, index=True),
+    ]
+
+
+# Artifacts outlive their runs, as in Prefect: no foreign keys to flow or task runs.
+artifact = _stored_object(
+    "artifact",
+    sa.Column("key", sa.String, index=True),
+    *_artifact_columns(),
+)
+
+artifact_collection = _stored_object(
+    "artifact_collection",
+    sa.Column("key", sa.String, nullable=False, unique=True),
+    sa.Column("latest_id", sa.Uuid, nullable=False),
+    *_artifact_columns(),
+)

@@ -58,3 +58,14 @@ async def test_is_ready(database: Database) -> None:
     assert await database.is_ready()
     unreachable = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none")
     assert not await unreachable.is_ready()
+
+
+async def test_a_database_from_before_artifacts_gets_their_tables(database: Database) -> None:
+    async with database.transaction(write=True) as session:
+        for name in ("artifact_collection", "artifact"):
+            await session.execute(sa.text(f"DROP TABLE {name}"))
+        await session.execute(sa.delete(schema_migration).where(schema_migration.c.version >= 2))
+    assert "artifact" not in await _table_names(database)
+    await migrate(database)
+    assert {"artifact", "artifact_collection"} <= await _table_names(database)
+    assert await _versions(database) == [migration.version for migration in MIGRATIONS]

@@ -1,0 +1,54 @@
+"""Run by the Prefect venv's interpreter against PREFECT_API_URL (not by pytest).
+
+A flow publishes one artifact of each kind Prefect's client makes (markdown, table, link, image,
+progress moved on to 100%), then Prefect's CLI lists and inspects them. Prints JSON.
+"""
+
+import json
+import subprocess
+import sys
+
+from prefect import flow, task
+from prefect.artifacts import (
+    create_image_artifact,
+    create_link_artifact,
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+
+
+@task
+def summarise(rows: list) -> str:
+    create_table_artifact(key="e2e-table", table=rows, description="the rows")
+    return f"{len(rows)} rows"
+
+
+@flow
+def publish() -> str:
+    progress = create_progress_artifact(progress=0.0, description="loading")
+    create_markdown_artifact(key="e2e-report", markdown="# Report\n\nAll **good**.", description="first")
+    create_markdown_artifact(key="e2e-report", markdown="# Report\n\nStill **good**.", description="second")
+    create_link_artifact(key="e2e-link", link="https://example.com/data", link_text="data")
+    create_image_artifact(image_url="https://example.com/chart.png")
+    update_progress_artifact(artifact_id=progress, progress=100.0)
+    return summarise([{"city": "Oslo", "rain": 3}, {"city": "Lima", "rain": 0}])
+
+
+def cli(*args: str) -> str:
+    run = subprocess.run([sys.executable, "-m", "prefect", *args], capture_output=True, text=True, timeout=120)
+    if run.returncode != 0:
+        raise SystemExit(f"prefect {' '.join(args)} exited {run.returncode}:\n{run.stdout}\n{run.stderr}")
+    return run.stdout
+
+
+if __name__ == "__main__":
+    state = publish(return_state=True)
+    print(json.dumps({
+        "flow_run": str(state.state_details.flow_run_id),
+        "state": state.type.value,
+        "result": state.result(),
+        "ls": cli("artifact", "ls"),
+        "inspect": cli("artifact", "inspect", "e2e-report"),
+    }))
