@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: serve test lint bench clean browser
+.PHONY: serve test lint bench clean browser fastapi-suite
 
 SERVE_STAMP := $(VENV)/.installed-serve
 
@@ -51,6 +51,11 @@ test: $(STAMP) lint browser
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# FastAPI's own tests (from the sdist of the FastAPI installed here) on FastAPI and on asgi_api through
+# a re-exporting `fastapi` shim: pass counts, all / no pydantic / per area. Slow (minutes); not in `make test`.
+fastapi-suite: $(STAMP)
+	$(BIN)/python -m tools.fastapi_suite $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
