@@ -2,6 +2,7 @@
 
 from starlette import status
 from starlette.background import BackgroundTasks
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -9,7 +10,7 @@ from starlette.websockets import WebSocket
 from asgi_api.applications import API
 from asgi_api.dependencies import response_scoped_dependency
 from asgi_api.exceptions import HTTPException, RequestValidationError
-from asgi_api.params import Body, Cookie, Depends, Header, Path, Query
+from asgi_api.params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from asgi_api.routing import APIRoute, APIRouter, APIWebSocketRoute, method_paths_from_routes
 
 __version__ = "0.1.0"
@@ -23,6 +24,8 @@ __all__ = [
     "Body",
     "Cookie",
     "Depends",
+    "File",
+    "Form",
     "HTTPException",
     "Header",
     "Path",
@@ -30,6 +33,7 @@ __all__ = [
     "Request",
     "RequestValidationError",
     "Response",
+    "UploadFile",
     "WebSocket",
     "method_paths_from_routes",
     "response_scoped_dependency",

@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from asgi_api import params, request_body, validation
-from asgi_api.request_body import BodyField
+from asgi_api.request_body import BodyField, FormField, is_upload_annotation
 from asgi_api.validation import Error, Invalid
 
 _PATH_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -79,7 +79,7 @@ class Dependant:
         self.query: list[RequestParam] = []
         self.header: list[RequestParam] = []
         self.cookie: list[RequestParam] = []
-        self.body: list[BodyField] = []
+        self.body: list[BodyField | FormField] = []
         self.specials: list[tuple[str, str]] = []
         for parameter, annotation in _parameters(self.target):
             self._add(parameter, annotation, path_names)
@@ -104,16 +104,20 @@ class Dependant:
                     return
             if name in path_names:
                 marker = params.PathParam()
+            elif is_upload_annotation(annotation):
+                marker = params.FileParam()
             elif validation.is_scalar(base):
                 marker = params.QueryParam()
             else:
                 marker = params.BodyParam()
-        if isinstance(marker, params.BodyParam):
+        if isinstance(marker, params.FormParam):
+            self.body.append(FormField(name, annotation, marker, default))
+        elif isinstance(marker, params.BodyParam):
             self.body.append(BodyField(name, annotation, marker, default))
         else:
             getattr(self, marker.in_).append(RequestParam(name, annotation, marker, default))
 
-    def flat_body(self) -> list[BodyField]:
+    def flat_body(self) -> list[BodyField | FormField]:
         """Every body field of this plan and its dependencies: together they make one JSON body."""
         fields = list(self.body)
         for dependency in self.dependencies:
@@ -190,7 +194,7 @@ class Context:
     """What one request shares across its dependencies: the request, caches, stacks, the body."""
 
     __slots__ = ("request", "cache", "response", "background", "request_stack", "response_stack",
-                 "overrides", "plans", "raw_body", "body", "query")
+                 "overrides", "plans", "raw_body", "body", "query", "form")
 
     def __init__(self, request: Request, request_stack: AsyncExitStack | None, response_stack: AsyncExitStack | None,
                  overrides: dict[Any, Any] | None, plans: dict[Any, Dependant]) -> None:
@@ -205,6 +209,7 @@ class Context:
         self.raw_body = b""
         self.body: Any = None
         self.query: tuple[dict[str, str], dict[str, list[str]]] | None = None
+        self.form: Any = None
 
     def sub_response(self) -> Response:
         """The `Response` an endpoint may ask for to set headers, cookies or the status code."""
@@ -220,7 +225,9 @@ class Context:
         return self.background
 
     def document(self) -> Any:
-        """The request body decoded without a type, for error reports."""
+        """The request body decoded without a type (or the form), for error reports."""
+        if self.form is not None:
+            return self.form
         try:
             return json.loads(self.raw_body) if self.raw_body else None
         except (ValueError, RecursionError):
@@ -265,7 +272,7 @@ def _no_list(name: str) -> list[Any]:
 
 
 async def solve(dependant: Dependant, context: Context,
-                body: request_body.Body | None) -> tuple[dict[str, Any], list[Error]]:
+                body: request_body.Body | request_body.FormBody | None) -> tuple[dict[str, Any], list[Error]]:
     """The keyword arguments for `dependant.call`, and every validation error met on the way."""
     values: dict[str, Any] = {}
     errors: list[Error] = []

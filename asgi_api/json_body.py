@@ -157,7 +157,7 @@ def bools_as_numbers(value: Any, tp: Any) -> Any:
     if isinstance(value, dict):
         if origin is dict and len(args) == 2:
             return {key: bools_as_numbers(item, args[1]) for key, item in value.items()}
-        fields = _model_fields(tp)
+        fields = model_fields(tp)
         if fields:
             types = {name: field_type for name, field_type, _ in fields}
             return {key: bools_as_numbers(item, types[key]) if key in types else item for key, item in value.items()}
@@ -326,7 +326,7 @@ def body_errors(document: Any, tp: Any, loc: Sequence[Any]) -> list[Error]:
         others = [member for member in members if member is not type(None)]
         base = others[0] if len(others) == 1 else base
     errors: list[Error] = []
-    fields = _model_fields(base)
+    fields = model_fields(base)
     origin, args = get_origin(base) or base, get_args(base)
     if fields is not None and isinstance(document, dict):
         for name, field_type, required in fields:
@@ -348,7 +348,7 @@ def body_errors(document: Any, tp: Any, loc: Sequence[Any]) -> list[Error]:
     return [entry]
 
 
-def _model_fields(tp: Any) -> list[tuple[str, Any, bool]] | None:
+def model_fields(tp: Any) -> list[tuple[str, Any, bool]] | None:
     """(JSON name, type, required) of each field of a Struct, dataclass or TypedDict class."""
     if not isinstance(tp, type):
         return None

@@ -21,6 +21,9 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
+_PYDANTIC_ONLY = {"strict", "discriminator", "union_mode", "alias_priority", "validate_default", "fail_fast"}
+
+
 class Param:
     """A request value read from one location (`in_`), validated by its type and constraints."""
 
@@ -48,10 +51,28 @@ class Param:
         deprecated: bool | None = None,
         include_in_schema: bool = True,
         json_schema_extra: dict[str, Any] | None = None,
+        validation_alias: str | None = None,
+        serialization_alias: str | None = None,
+        regex: str | None = None,
+        example: Any = UNSET,
+        openapi_examples: dict[str, Any] | None = None,
+        allow_inf_nan: bool | None = None,
+        **pydantic_only: Any,
     ) -> None:
+        # pydantic's switches (strict, discriminator, union_mode, alias_priority, validate_default,
+        # fail_fast) are accepted so FastAPI code loads; msgspec validation has no use for them.
+        unknown = set(pydantic_only) - _PYDANTIC_ONLY
+        if unknown:
+            raise TypeError(f"{type(self).__name__}() got unexpected keyword arguments: {sorted(unknown)}")
         self.default = default
         self.default_factory = default_factory
-        self.alias = alias
+        self.alias = validation_alias if isinstance(validation_alias, str) else alias
+        self.serialization_alias = serialization_alias
+        pattern = pattern if pattern is not None else regex
+        self.allow_inf_nan = allow_inf_nan
+        self.openapi_examples = openapi_examples
+        if examples is None and example is not UNSET:
+            examples = [example]
         self.title = title
         self.description = description
         self.constraints = {
@@ -114,6 +135,21 @@ class BodyParam(Param):
         self.media_type = media_type
 
 
+class FormParam(BodyParam):
+    """A form field (`application/x-www-form-urlencoded` or `multipart/form-data`)."""
+
+    def __init__(self, default: Any = UNSET, *, media_type: str = "application/x-www-form-urlencoded",
+                 **kwargs: Any) -> None:
+        super().__init__(default, media_type=media_type, **kwargs)
+
+
+class FileParam(FormParam):
+    """A file part of a `multipart/form-data` body (an `UploadFile`, or its `bytes`)."""
+
+    def __init__(self, default: Any = UNSET, *, media_type: str = "multipart/form-data", **kwargs: Any) -> None:
+        super().__init__(default, media_type=media_type, **kwargs)
+
+
 class DependsMarker:
     """`Depends(call)`: the value is what `call` returns (or yields), resolved per request.
 
@@ -160,6 +196,16 @@ def Cookie(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802
 def Body(default: Any = UNSET, *, embed: bool = False, media_type: str = "application/json", **kwargs: Any) -> Any:  # noqa: N802
     """A JSON body value; `embed=True` expects it under its name (`{"item": {...}}`)."""
     return BodyParam(default, embed=embed, media_type=media_type, **kwargs)
+
+
+def Form(default: Any = UNSET, *, media_type: str = "application/x-www-form-urlencoded", **kwargs: Any) -> Any:  # noqa: N802
+    """A form field; `Annotated[Model, Form()]` reads the model's fields from the form."""
+    return FormParam(default, media_type=media_type, **kwargs)
+
+
+def File(default: Any = UNSET, *, media_type: str = "multipart/form-data", **kwargs: Any) -> Any:  # noqa: N802
+    """An uploaded file: annotate `UploadFile` (spooled, streamed) or `bytes` (read whole)."""
+    return FileParam(default, media_type=media_type, **kwargs)
 
 
 def Depends(  # noqa: N802

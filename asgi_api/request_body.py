@@ -6,9 +6,12 @@ module reads the body for one request and hands each field its value (or FastAPI
 
 from __future__ import annotations
 
+import typing
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 
 from asgi_api import json_body, params, validation
@@ -17,7 +20,8 @@ from asgi_api.validation import Error, Invalid
 if TYPE_CHECKING:
     from asgi_api.dependencies import Context
 
-__all__ = ["Body", "BodyField", "is_json", "receive_body"]
+__all__ = ["Body", "BodyField", "FormBody", "FormField", "body_reader", "is_json", "is_upload_annotation",
+           "receive_body", "require_multipart"]
 
 
 class BodyField:
@@ -160,7 +164,196 @@ async def receive_body(request: Request) -> bytes:
     return body
 
 
-def _missing_or_default(field: BodyField, loc: list[Any]) -> tuple[Any, list[Error]]:
+def _missing_or_default(field: BodyField | FormField, loc: list[Any]) -> tuple[Any, list[Error]]:
     if field.required:
         return None, [validation.missing(loc)]
     return field.default(), []
+
+
+# --- forms and files -----------------------------------------------------------------------------
+
+_MULTIPART_MISSING = (
+    'Form data requires "python-multipart" to be installed. \n'
+    'You can install "python-multipart" with: \n\n'
+    "pip install python-multipart\n"
+)
+_MULTIPART_WRONG = (
+    'Form data requires "python-multipart" to be installed. '
+    'It seems you installed "multipart" instead. \n'
+    'You can remove "multipart" with: \n\n'
+    "pip uninstall multipart\n\n"
+    'And then install "python-multipart" with: \n\n'
+    "pip install python-multipart\n"
+)
+
+
+def require_multipart() -> None:
+    """Fail when a form route is created without python-multipart, with FastAPI's message."""
+    try:
+        import python_multipart  # noqa: F401
+    except ImportError:
+        try:
+            import multipart
+        except ImportError:
+            raise RuntimeError(_MULTIPART_MISSING) from None
+        if not hasattr(multipart, "parse_options_header") and not hasattr(
+                getattr(multipart, "multipart", None), "parse_options_header"):
+            raise RuntimeError(_MULTIPART_WRONG) from None
+
+
+def _without_none(tp: Any) -> Any:
+    members = validation.union_members(tp)
+    if members is not None:
+        rest = [member for member in members if member is not type(None)]
+        if len(rest) == 1:
+            return rest[0]
+    return tp
+
+
+def _is_upload(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, UploadFile)
+
+
+def is_upload_annotation(tp: Any) -> bool:
+    """`UploadFile`, `UploadFile | None`, `list[UploadFile]`: a file even without `File()`."""
+    base = _without_none(validation.strip_annotated(tp)[0])
+    if validation.is_sequence(base):
+        args = typing.get_args(base)
+        return bool(args) and _is_upload(_without_none(args[0]))
+    return _is_upload(base)
+
+
+class FormField:
+    """A form value: a text field, a file (`UploadFile` or its `bytes`), or a model read from the form."""
+
+    __slots__ = ("name", "alias", "required", "default", "annotation", "marker", "kind", "sequence",
+                 "convert", "model", "fields")
+
+    def __init__(self, name: str, annotation: Any, marker: params.FormParam, default: Any) -> None:
+        self.name = name
+        self.annotation = annotation
+        self.marker = marker
+        self.alias = marker.alias or name
+        self.required, self.default = params.default_of(default, marker)
+        base = _without_none(validation.strip_annotated(annotation)[0])
+        self.sequence = validation.is_sequence(base)
+        item = _without_none(typing.get_args(base)[0]) if self.sequence and typing.get_args(base) else base
+        self.model: json_body.JsonValue | None = None
+        self.fields: list[tuple[str, bool, bool, Any]] = []
+        self.convert: Any = None
+        if _is_upload(item):
+            self.kind = "file"
+        elif item is bytes and isinstance(marker, params.FileParam):
+            self.kind = "bytes"
+        elif (fields := json_body.model_fields(base)) is not None:
+            self.kind = "model"
+            self.model = json_body.JsonValue(base, {})
+            self.fields = [(key, validation.is_sequence(_without_none(validation.strip_annotated(tp)[0])), required,
+                            validation.string_converter(tp, {})) for key, tp, required in fields]
+        else:
+            self.kind = "value"
+            self.convert = validation.string_converter(annotation, marker.constraints)
+
+    def _model(self, form: FormData) -> tuple[Any, list[Error]]:
+        """Each field of the model converted from its text as a query value is, then the model built."""
+        assert self.model is not None
+        given = {key: raw for key, sequence, _, _ in self.fields
+                 if (raw := self.raw(form, key, sequence)) is not _ABSENT}
+        values: dict[str, Any] = {}
+        errors: list[Error] = []
+        for key, _, required, convert in self.fields:
+            if key not in given:
+                if required:
+                    errors.append(validation.missing(["body", key], given))
+                continue
+            try:
+                values[key] = convert(given[key])
+            except Invalid as exc:
+                errors.extend(validation.relocate(exc.errors, ["body", key]))
+        if errors:
+            return None, errors
+        return self.model.from_document(values, ["body"])
+
+    def raw(self, form: FormData, alias: str, sequence: bool) -> Any:
+        """The field's value(s) in the form; `_ABSENT` for none, an empty text or an unselected file."""
+        if sequence:
+            values = [value for value in form.getlist(alias) if not _empty_file(value)]
+            return values or _ABSENT
+        value = form.get(alias)
+        if value is None or value == "" or _empty_file(value):
+            return _ABSENT
+        return value
+
+    async def value(self, form: FormData) -> tuple[Any, list[Error]]:
+        if self.kind == "model":
+            assert self.model is not None
+            return self._model(form)
+        loc = ["body", self.alias]
+        raw = self.raw(form, self.alias, self.sequence)
+        if raw is _ABSENT:
+            return _missing_or_default(self, loc)
+        if self.kind == "value":
+            try:
+                return self.convert(raw), []
+            except Invalid as exc:
+                return None, validation.relocate(exc.errors, loc)
+        items = raw if self.sequence else [raw]
+        if self.kind == "file":
+            wrong = [(index, item) for index, item in enumerate(items) if not isinstance(item, UploadFile)]
+            if wrong:
+                return None, [validation.error("value_error", f"Value error, Expected UploadFile, received: "
+                                               f"{type(item)}", item, [*loc, index] if self.sequence else loc,
+                                               {"error": {}}) for index, item in wrong]
+            return raw, []
+        data = [await _file_bytes(item) if isinstance(item, UploadFile) else item.encode() for item in items]
+        return (data if self.sequence else data[0]), []
+
+
+def _empty_file(value: Any) -> bool:
+    """Browsers send a file part with no name and no content when no file was chosen."""
+    return isinstance(value, UploadFile) and not value.filename and not value.size
+
+
+async def _file_bytes(file: UploadFile) -> bytes:
+    """The file's content, leaving its position where it was (another parameter may read it too)."""
+    position = file.file.tell()
+    await file.seek(0)
+    try:
+        return await file.read()
+    finally:
+        await file.seek(position)
+
+
+class FormBody:
+    """How a route reads a form: Starlette's parser (with its field, file and part-size limits),
+    every field converted at once, and the form closed (temporary files removed) after the response."""
+
+    def __init__(self, fields: list[FormField]) -> None:
+        require_multipart()
+        self.fields = fields
+
+    async def read(self, context: Context) -> None:
+        try:
+            form = await context.request.form()
+        except HTTPException:
+            raise
+        except Exception as exc:  # a malformed body is the client's error, as in FastAPI
+            raise HTTPException(400, "There was an error parsing the body") from exc
+        assert context.request_stack is not None, "a form route opens its exit stacks"
+        context.request_stack.push_async_callback(form.close)
+        context.body = {field.name: await field.value(form) for field in self.fields}
+        context.form = form
+
+    def value(self, field: Any, context: Context) -> tuple[Any, list[Error]]:
+        return context.body[field.name]  # type: ignore[no-any-return]
+
+
+def body_reader(fields: list[Any], strict_content_type: bool) -> Body | FormBody | None:
+    """The reader for a route's body fields: none, JSON, or a form when any of them is a form field."""
+    if not fields:
+        return None
+    if any(isinstance(field, FormField) for field in fields):
+        return FormBody([field if isinstance(field, FormField) else
+                         FormField(field.name, field.annotation, params.FormParam(), params.UNSET)
+                         for field in fields])
+    return Body(fields, strict_content_type)

@@ -29,7 +29,7 @@ from asgi_api.dependencies import Context, Dependant, call, path_param_names, re
 from asgi_api.exception_handlers import find_handler, run_handler
 from asgi_api.exceptions import HTTPException, RequestValidationError
 from asgi_api.params import UNSET, DependsMarker
-from asgi_api.request_body import Body
+from asgi_api.request_body import FormBody, body_reader
 from asgi_api.responses import JSONResponse, body_allowed
 
 logger = logging.getLogger("asgi_api.routing")
@@ -116,9 +116,8 @@ class APIRoute(Route):
             Dependant(marker.dependency, use_cache=marker.use_cache, scope=marker.scope, path_names=names)  # type: ignore[arg-type]
             for marker in self.dependencies
         ]
-        body_fields = self.dependant.flat_body()
-        self.body = Body(body_fields, strict_content_type) if body_fields else None
-        self._stacks = self.dependant.has_generators()
+        self.body = body_reader(self.dependant.flat_body(), strict_content_type)
+        self._stacks = self.dependant.has_generators() or isinstance(self.body, FormBody)
         self._json = issubclass(response_class, JSONResponse)
         self._encode = _responses.serializer(self.response_model, exclude_unset=response_model_exclude_unset,
                                              exclude_none=response_model_exclude_none)

@@ -12,10 +12,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
+from starlette.datastructures import UploadFile
 from starlette.routing import BaseRoute
 
 from asgi_api.dependencies import Dependant, RequestParam
-from asgi_api.request_body import BodyField
+from asgi_api.params import FileParam
+from asgi_api.request_body import BodyField, FormBody, FormField
 from asgi_api.responses import JSONResponse, body_allowed
 from asgi_api.routing import APIRoute
 
@@ -64,8 +66,15 @@ class _Schemas:
         return len(self.types) - 1
 
     def build(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        schemas, components = msgspec.json.schema_components(self.types, ref_template=REF + "{name}")
+        schemas, components = msgspec.json.schema_components(self.types, ref_template=REF + "{name}",
+                                                             schema_hook=_schema_hook)
         return list(schemas), components
+
+
+def _schema_hook(tp: Any) -> dict[str, Any]:
+    if isinstance(tp, type) and issubclass(tp, UploadFile):
+        return {"type": "string", "contentMediaType": "application/octet-stream"}
+    raise NotImplementedError
 
 
 def _all_params(dependant: Dependant, location: str, seen: set[tuple[str, str]]) -> list[RequestParam]:
@@ -221,10 +230,15 @@ def _parameter(param: RequestParam, schema: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def _request_body(route: APIRoute, body: list[tuple[BodyField, int]], generated: list[dict[str, Any]],
+def _request_body(route: APIRoute, body: list[tuple[BodyField | FormField, int]], generated: list[dict[str, Any]],
                   components: dict[str, Any], operation_id: str) -> dict[str, Any]:
     media_type = body[0][0].marker.media_type
-    if route.body is not None and route.body.whole is not None:
+    if isinstance(route.body, FormBody):
+        if any(isinstance(field.marker, FileParam) for field, _ in body):
+            media_type = "multipart/form-data"
+        if len(body) == 1 and body[0][0].kind == "model":  # type: ignore[union-attr]
+            return {"content": {media_type: {"schema": generated[body[0][1]]}}, "required": True}
+    elif route.body is not None and route.body.whole is not None:
         field, index = body[0]
         schema = _with_constraints(dict(generated[index]), field.marker.constraints)
         if "$ref" not in schema:

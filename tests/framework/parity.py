@@ -43,6 +43,7 @@ from starlette.testclient import TestClient
 FRAMEWORK_NAMES = (
     "API", "APIRouter", "APIRoute", "Depends", "Query", "Path", "Header", "Cookie", "Body", "Request",
     "Response", "HTTPException", "BackgroundTasks", "RequestValidationError", "status", "responses",
+    "Form", "File", "UploadFile",
 )
 
 COMPARED_HEADERS = ("content-type", "allow", "location", "set-cookie", "www-authenticate")
@@ -65,7 +66,7 @@ def fastapi_namespace() -> types.SimpleNamespace:
         Cookie=fastapi.Cookie, Body=fastapi.Body, Request=fastapi.Request, Response=fastapi.Response,
         HTTPException=fastapi.HTTPException, BackgroundTasks=fastapi.BackgroundTasks,
         RequestValidationError=fastapi.exceptions.RequestValidationError, status=fastapi.status,
-        responses=fastapi.responses,
+        responses=fastapi.responses, Form=fastapi.Form, File=fastapi.File, UploadFile=fastapi.UploadFile,
     )
 
 
