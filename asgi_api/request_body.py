@@ -84,7 +84,7 @@ class Body:
                 # Keyed fields need an object: otherwise each of them is missing.
                 context.body = document if isinstance(document, dict) else _NotObject()
 
-    def value(self, field: BodyField, context: Context) -> tuple[Any, list[Error]]:
+    def value(self, field: Any, context: Context) -> tuple[Any, list[Error]]:
         body = context.body
         if self.whole is not None:
             if isinstance(body, _Decoded):
@@ -193,7 +193,7 @@ def require_multipart() -> None:
         import python_multipart  # noqa: F401
     except ImportError:
         try:
-            import multipart
+            import multipart  # type: ignore[import-untyped]
         except ImportError:
             raise RuntimeError(_MULTIPART_MISSING) from None
         if not hasattr(multipart, "parse_options_header") and not hasattr(
@@ -345,7 +345,8 @@ class FormBody:
         context.form = form
 
     def value(self, field: Any, context: Context) -> tuple[Any, list[Error]]:
-        return context.body[field.name]  # type: ignore[no-any-return]
+        found: tuple[Any, list[Error]] = context.body[field.name]
+        return found
 
 
 def body_reader(fields: list[Any], strict_content_type: bool) -> Body | FormBody | None:

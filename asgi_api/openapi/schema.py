@@ -151,7 +151,7 @@ def get_openapi(
     name_of = generate_unique_id_function or unique_id
     api_routes = [route for route in routes if isinstance(route, APIRoute) and route.include_in_schema]
     schemas = _Schemas()
-    plans: list[tuple[APIRoute, list[tuple[RequestParam, int]], list[tuple[BodyField, int]], int | None,
+    plans: list[tuple[APIRoute, list[tuple[RequestParam, int]], list[tuple[BodyField | FormField, int]], int | None,
                       dict[Any, int]]] = []
     for route in api_routes:
         route_params = [param for location in ("path", "query", "header", "cookie")
