@@ -121,6 +121,7 @@ def _field_schema(schema: dict[str, Any], name: str, marker: Any, required: bool
             pass
     if marker.examples:
         schema["examples"] = msgspec.to_builtins(marker.examples)
+    schema.update(marker.json_schema_extra or {})
     return schema
 
 
@@ -243,6 +244,7 @@ def _request_body(route: APIRoute, body: list[tuple[BodyField | FormField, int]]
         schema = _with_constraints(dict(generated[index]), field.marker.constraints)
         if "$ref" not in schema:
             schema["title"] = field.marker.title or _title(field.name)
+        schema.update(field.marker.json_schema_extra or {})
         return {"content": {media_type: {"schema": schema}}, "required": field.required}
     name = f"Body_{operation_id}"
     properties = {field.alias: _field_schema(generated[index], field.alias, field.marker, field.required, field.default)

@@ -69,6 +69,32 @@ def test_parameter_schemas_carry_constraints_defaults_and_descriptions() -> None
             assert actual.get("description") == expected.get("description")
 
 
+def _extra_schema_app(fw: Any) -> Any:
+    app = fw.API()
+
+    @app.post("/embedded/{n}")
+    def embedded(n: int = fw.Path(json_schema_extra={"x-unit": "n"}),
+                 q: int = fw.Query(5, ge=1, json_schema_extra={"x-unit": "cm", "examples": [3]}),
+                 b: int = fw.Body(embed=True, json_schema_extra={"x-b": 1})) -> None:
+        return None
+
+    @app.post("/whole")
+    def whole(b: int = fw.Body(json_schema_extra={"x-b": 2})) -> None:
+        return None
+
+    return app
+
+
+def test_json_schema_extra_is_merged_into_the_field_schema_as_fastapi_does() -> None:
+    ours, theirs = _extra_schema_app(ASGI_API).openapi(), _extra_schema_app(FASTAPI).openapi()
+    for path in ("/embedded/{n}", "/whole"):
+        actual, expected = ours["paths"][path]["post"], theirs["paths"][path]["post"]
+        assert actual.get("parameters") == expected.get("parameters"), path
+        assert actual["requestBody"] == expected["requestBody"], path
+    name = "Body_embedded_embedded__n__post"
+    assert ours["components"]["schemas"][name] == theirs["components"]["schemas"][name]
+
+
 def _find(schema: dict[str, Any], keyword: str) -> Any:
     if keyword in schema:
         return schema[keyword]
