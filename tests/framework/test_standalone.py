@@ -14,11 +14,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# What `pip install asgi_api` leaves out: the `server` extra, and the server's package. (The `docs`
-# extra is only looked for, with `importlib.util.find_spec`, which a refusing hook cannot answer as
-# "not installed" does.)
+# What `pip install asgi_api` leaves out: the `server` and `forms` extras, and the server's package.
+# (The `docs` extra is only looked for, with `importlib.util.find_spec`, which a refusing hook cannot
+# answer as "not installed" does.)
 REFUSED = ("sqlalchemy", "databases", "uvicorn", "httpx", "asyncpg", "aiosqlite", "uvloop", "httptools",
-           "websockets", "asgi_api.server")
+           "websockets", "python_multipart", "multipart", "asgi_api.server")
 
 SCRIPT = """
 import importlib.abc
