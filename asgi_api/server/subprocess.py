@@ -139,7 +139,7 @@ class SubprocessASGIServer:
         atexit.register(self.stop)
 
     def _wait_until_healthy(self, deadline: float) -> None:
-        assert self.server_process is not None
+        assert self.server_process is not None and self.port is not None, "spawned on a port"
         answer = "no try yet"
         # trust_env=False: the server is local, a proxy configured in the environment must not get the request.
         with httpx.Client(trust_env=False) as client:

@@ -77,7 +77,8 @@ async def _frames(websocket: WebSocket) -> AsyncIterator[str | bytes]:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
-        yield message.get("text") if message.get("text") is not None else message.get("bytes", b"")
+        text: str | None = message.get("text")
+        yield text if text is not None else message.get("bytes") or b""
 
 
 async def _authenticate(websocket: WebSocket, database: Database, frame: str | bytes, auth_string: str | None) -> bool:

@@ -11,15 +11,17 @@ of a statement built, compiled and sent for each row.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 import databases
 import sqlalchemy as sa
 from databases.backends.sqlite import CompilationContext, SQLiteBackend, SQLiteConnection
 from databases.core import Connection
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql import ClauseElement
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.compiler import Compiled, SQLCompiler
 from sqlalchemy.sql.ddl import DDLElement
 from sqlalchemy.util import LRUCache
 
@@ -39,7 +41,7 @@ class CachingSQLiteBackend(SQLiteBackend):
 
     def __init__(self, database_url: Any, **options: Any) -> None:
         super().__init__(database_url, **options)
-        self._compiled: LRUCache[Any, SQLCompiler] = LRUCache(CACHE_SIZE)
+        self._compiled: LRUCache[Any, Compiled] = LRUCache(CACHE_SIZE)
 
     def connection(self) -> CachingSQLiteConnection:
         # seam: databases SQLiteBackend._pool/_dialect and SQLiteConnection(pool, dialect)
@@ -49,7 +51,7 @@ class CachingSQLiteBackend(SQLiteBackend):
 class CachingSQLiteConnection(SQLiteConnection):
     """A connection of `CachingSQLiteBackend`: its `_compile` looks in the backend's cache first."""
 
-    def __init__(self, pool: Any, dialect: Dialect, compiled: LRUCache[Any, SQLCompiler]) -> None:
+    def __init__(self, pool: Any, dialect: Dialect, compiled: LRUCache[Any, Compiled]) -> None:
         super().__init__(pool, dialect)
         self._compiled = compiled
 
@@ -67,7 +69,7 @@ class CachingSQLiteConnection(SQLiteConnection):
                 self._compiled[cache_key] = compiled
         assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
         extracted = None if key is None else key.bindparams
-        processors = compiled._bind_processors
+        processors = _processors(compiled)
         parameters = []
         for row in rows:
             params = compiled.construct_params(row, extracted_parameters=extracted, escape_names=False)
@@ -77,10 +79,10 @@ class CachingSQLiteConnection(SQLiteConnection):
 
     # seam: databases SQLiteConnection._compile (returns statement, args, result columns, CompilationContext);
     # seam: sqlalchemy compiled internals (cache key, bind processors, post-compile expansion, result_column_struct)
-    def _compile(self, query: ClauseElement) -> tuple[str, list[Any], Any, CompilationContext]:
+    def _compile(self, query: ClauseElement) -> tuple[str, list[Any], Any, CompilationContext]:  # type: ignore[override]
         key = None if isinstance(query, DDLElement) else query._generate_cache_key()
         if key is None:
-            return super()._compile(query)
+            return super()._compile(query)  # type: ignore[return-value]
         compiled = self._compiled.get(key.key)
         if compiled is None:
             compiled = query.compile(dialect=self._dialect, cache_key=key)
@@ -88,19 +90,27 @@ class CachingSQLiteConnection(SQLiteConnection):
         assert isinstance(compiled, SQLCompiler)
         params = compiled.construct_params(extracted_parameters=key.bindparams, escape_names=False,
                                            _no_postcompile=True)
-        statement, positions, processors = compiled.string, compiled.positiontup, compiled._bind_processors
+        values: Mapping[str, Any] = params
+        positions: Sequence[str] | None = compiled.positiontup
+        statement, processors = compiled.string, _processors(compiled)
         if compiled.literal_execute_params or compiled.post_compile_params:
             expanded = compiled._process_parameters_for_postcompile(params)
-            statement, positions, params = expanded.statement, expanded.positiontup, expanded.parameters
+            statement, positions, values = expanded.statement, expanded.positiontup, expanded.parameters
             processors = {**processors, **expanded.processors}
         assert positions is not None, "the SQLite dialect is positional"
-        args = [processors[name](params[name]) if name in processors else params[name] for name in positions]
-        context = self._dialect.execution_ctx_cls()
+        args = [processors[name](values[name]) if name in processors else values[name] for name in positions]
+        context = cast(DefaultExecutionContext, self._dialect.execution_ctx_cls())
         context.dialect = self._dialect
         context.result_column_struct = (compiled._result_columns, compiled._ordered_columns,
                                         compiled._textual_ordered_columns, compiled._ad_hoc_textual,
                                         compiled._loose_column_name_matching)
         return statement, args, compiled._result_columns, CompilationContext(context)
+
+
+def _processors(compiled: SQLCompiler) -> Mapping[str, Callable[[Any], Any]]:
+    """The compiled statement's bind processors by parameter name. (A tuple-typed parameter would
+    map to a sequence of processors; no statement of this server binds one.)"""
+    return cast("Mapping[str, Callable[[Any], Any]]", compiled._bind_processors)
 
 
 class CachingConnection(Connection):

@@ -91,10 +91,8 @@ def none_of(column: Column, values: Sequence[Any] | None) -> Condition | None:
     return None if values is None else column.not_in(list(values))
 
 
-def like(column: Column, text: str | None) -> Condition | None:
+def like(column: Column, text: str) -> Condition:
     """Case-insensitive substring match; `%` and `_` in `text` are matched literally."""
-    if text is None:
-        return None
     # The pattern is one bound value: `databases` %-formats SQLite statements, so a literal '%'
     # in the SQL text (as `contains(autoescape=True)` renders) would break it.
     escaped = text.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
@@ -117,7 +115,8 @@ def ids(column: Column, criterion: IdFilter | None) -> Condition | None:
 def names(column: Column, criterion: NameFilter | None) -> Condition | None:
     if criterion is None:
         return None
-    return combine(Operator.and_, [any_of(column, criterion.any_), like(column, criterion.like_)])
+    like_ = None if criterion.like_ is None else like(column, criterion.like_)
+    return combine(Operator.and_, [any_of(column, criterion.any_), like_])
 
 
 def values(column: Column, criterion: ValueFilter | None) -> Condition | None:

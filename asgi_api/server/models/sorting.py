@@ -30,7 +30,7 @@ def order_by(table: sa.Table, sort: enum.Enum,
     key = name.lower()
     expression = (expressions or {}).get(key, table.c[key])
     ascending = direction == "ASC"
-    clauses = [(expression.asc() if ascending else expression.desc()).nulls_last()]
+    clauses: list[sa.ColumnElement[Any]] = [(expression.asc() if ascending else expression.desc()).nulls_last()]
     if key != "id":
         clauses.append(table.c.id.asc() if ascending else table.c.id.desc())
     return clauses

@@ -5,7 +5,7 @@ copies (`state_type`, `state_name`) and timing fields derived from its history (
 `run_count`, `total_run_time`...). `enter_state` is the one place that stores a state and keeps
 those in step, whoever decides the state: orchestration (`set_state`), run creation, or task-run
 events. It stores what it is given; deciding whether a transition is allowed is
-`asgi_api.server.models.orchestration`'s job.
+`asgi_api.server.orchestration`'s job.
 
 `RunKind` (`FLOW_RUNS`, `TASK_RUNS`) names the tables of each kind, so every function here
 works for both.
@@ -116,12 +116,12 @@ def mirrored_fields(run: Row, state: State) -> dict[str, Any]:
         "start_time": run["start_time"], "end_time": run["end_time"],
         "run_count": run["run_count"], "total_run_time": run["total_run_time"],
     }
-    was_running = initial is not None and initial.type is StateType.RUNNING
-    if state.type is StateType.RUNNING and not was_running:
+    running_since = initial.timestamp if initial is not None and initial.type is StateType.RUNNING else None
+    if state.type is StateType.RUNNING and running_since is None:
         fields["run_count"] += 1
         fields["start_time"] = fields["start_time"] or state.timestamp
-    if was_running:
-        fields["total_run_time"] += max((state.timestamp - initial.timestamp).total_seconds(), 0.0)
+    if running_since is not None:
+        fields["total_run_time"] += max((state.timestamp - running_since).total_seconds(), 0.0)
     if state.is_final():
         if fields["end_time"] is None:  # a run that never ran (created terminal, cancelled early) too
             fields["start_time"] = fields["start_time"] or state.timestamp
