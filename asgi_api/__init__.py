@@ -10,7 +10,7 @@ from starlette.websockets import WebSocket
 from asgi_api.applications import API
 from asgi_api.dependencies import response_scoped_dependency
 from asgi_api.exceptions import HTTPException, RequestValidationError
-from asgi_api.params import Body, Cookie, Depends, File, Form, Header, Path, Query
+from asgi_api.params import Body, Cookie, Depends, File, Form, Header, Path, Query, Security
 from asgi_api.routing import APIRoute, APIRouter, APIWebSocketRoute, method_paths_from_routes
 
 __version__ = "0.1.0"
@@ -33,6 +33,7 @@ __all__ = [
     "Request",
     "RequestValidationError",
     "Response",
+    "Security",
     "UploadFile",
     "WebSocket",
     "method_paths_from_routes",

@@ -14,7 +14,7 @@ import inspect
 import json
 import re
 import typing
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractContextManager, AsyncExitStack
 from typing import Any
 from urllib.parse import unquote_plus
@@ -27,6 +27,8 @@ from starlette.websockets import WebSocket
 
 from asgi_api import params, request_body, validation
 from asgi_api.request_body import BodyField, FormField, is_upload_annotation
+from asgi_api.security.base import SecurityBase
+from asgi_api.security.oauth2 import SecurityScopes
 from asgi_api.validation import Error, Invalid
 
 _PATH_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -57,7 +59,7 @@ class RequestParam:
 
 _SPECIAL: tuple[tuple[type, str], ...] = (
     (WebSocket, "connection"), (Request, "connection"), (HTTPConnection, "connection"),
-    (Response, "response"), (BackgroundTasks, "background"),
+    (Response, "response"), (BackgroundTasks, "background"), (SecurityScopes, "scopes"),
 )
 
 
@@ -65,14 +67,16 @@ class Dependant:
     """The plan for one callable: its inputs, and how to call it (async, threadpool, generator)."""
 
     def __init__(self, call: Callable[..., Any], *, name: str | None = None, use_cache: bool = True,
-                 scope: str | None = None, path_names: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+                 scope: str | None = None, path_names: set[str] = frozenset(),  # type: ignore[assignment]
+                 own_scopes: Sequence[str] = (), parent_scopes: Sequence[str] = ()) -> None:
         inner = getattr(call, "__asgi_api_response_scoped__", None)
         self.call = call
         self.target = inner or call
         self.name = name
         self.use_cache = use_cache
         self.scope = "function" if inner is not None else scope
-        self.cache_key = (call, self.scope or "")
+        # OAuth2 scopes asked for by the `Security(...)` chain down to here, in order, each once.
+        self.scopes = list(dict.fromkeys([*parent_scopes, *own_scopes]))
         self.kind = _kind(self.target, response_scoped=inner is not None)
         self.dependencies: list[Dependant] = []
         self.path: list[RequestParam] = []
@@ -83,6 +87,20 @@ class Dependant:
         self.specials: list[tuple[str, str]] = []
         for parameter, annotation in _parameters(self.target):
             self._add(parameter, annotation, path_names)
+        # Like FastAPI, a dependency that deals in scopes is cached per set of scopes.
+        self.uses_scopes: bool = bool(own_scopes) or isinstance(call, SecurityBase) or any(
+            kind == "scopes" for _, kind in self.specials) or any(
+            dependency.uses_scopes for dependency in self.dependencies)
+        scopes_key = tuple(sorted(self.scopes)) if self.uses_scopes else ()
+        self.cache_key = (call, scopes_key, self.scope or "")
+
+    @classmethod
+    def of_marker(cls, marker: params.DependsMarker, call: Callable[..., Any], name: str | None,
+                  path_names: set[str], parent_scopes: Sequence[str] = ()) -> Dependant:
+        """The plan of a `Depends(...)`/`Security(...)` parameter, or of a route's `dependencies=[...]`."""
+        own = marker.scopes if isinstance(marker, params.SecurityMarker) else ()
+        return cls(call, name=name, use_cache=marker.use_cache, scope=marker.scope, path_names=path_names,
+                   own_scopes=own, parent_scopes=parent_scopes)
 
     def _add(self, parameter: inspect.Parameter, annotation: Any, path_names: set[str]) -> None:
         name = parameter.name
@@ -94,8 +112,7 @@ class Dependant:
             marker, default = default, getattr(default, "default", params.UNSET)
         if isinstance(marker, params.DependsMarker):
             call = marker.dependency if marker.dependency is not None else base
-            self.dependencies.append(Dependant(call, name=name, use_cache=marker.use_cache, scope=marker.scope,
-                                               path_names=path_names))
+            self.dependencies.append(Dependant.of_marker(marker, call, name, path_names, self.scopes))
             return
         if marker is None:
             for cls, kind in _SPECIAL:
@@ -314,6 +331,8 @@ async def solve(dependant: Dependant, context: Context,
             values[name] = request
         elif kind == "response":
             values[name] = context.sub_response()
+        elif kind == "scopes":
+            values[name] = SecurityScopes(dependant.scopes)
         else:
             values[name] = context.background_tasks()
     return values, errors
@@ -326,7 +345,7 @@ def _overridden(dependency: Dependant, context: Context) -> Dependant:
     plan = context.plans.get((replacement, dependency.name))
     if plan is None:
         plan = Dependant(replacement, name=dependency.name, use_cache=dependency.use_cache, scope=dependency.scope,
-                         path_names=set(context.request.path_params))
+                         path_names=set(context.request.path_params), parent_scopes=dependency.scopes)
         plan.cache_key = dependency.cache_key
         context.plans[(replacement, dependency.name)] = plan
     return plan

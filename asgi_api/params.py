@@ -7,7 +7,7 @@ They only describe; `dependencies.py` reads them once, when a route is created.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 
@@ -173,6 +173,15 @@ class DependsMarker:
         return f"Depends({name})"
 
 
+class SecurityMarker(DependsMarker):
+    """`Security(call, scopes=[...])`: a dependency that also asks for OAuth2 scopes."""
+
+    def __init__(self, dependency: Callable[..., Any] | None = None, *, scopes: Sequence[str] | None = None,
+                 use_cache: bool = True) -> None:
+        super().__init__(dependency, use_cache=use_cache)
+        self.scopes = list(scopes or [])
+
+
 def Path(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802 - FastAPI's public spelling
     """A path parameter (`/items/{item_id}`); always required, whatever `default` says."""
     return PathParam(default, **kwargs)
@@ -216,3 +225,14 @@ def Depends(  # noqa: N802
 ) -> Any:
     """Declare a dependency; with no argument, the parameter's annotation is the callable."""
     return DependsMarker(dependency, use_cache=use_cache, scope=scope)
+
+
+def Security(  # noqa: N802
+    dependency: Callable[..., Any] | None = None,
+    *,
+    scopes: Sequence[str] | None = None,
+    use_cache: bool = True,
+) -> Any:
+    """A dependency (usually a security scheme) that needs the OAuth2 `scopes` given; dependencies
+    below it read every scope asked for on the way down by asking for `SecurityScopes`."""
+    return SecurityMarker(dependency, scopes=scopes, use_cache=use_cache)

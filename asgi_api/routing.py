@@ -113,7 +113,7 @@ class APIRoute(Route):
         names = path_param_names(self.path_format)
         self.dependant = Dependant(endpoint, path_names=names)
         self.dependant.dependencies[:0] = [
-            Dependant(marker.dependency, use_cache=marker.use_cache, scope=marker.scope, path_names=names)  # type: ignore[arg-type]
+            Dependant.of_marker(marker, marker.dependency, None, names)  # type: ignore[arg-type]
             for marker in self.dependencies
         ]
         self.body = body_reader(self.dependant.flat_body(), strict_content_type)
@@ -217,7 +217,7 @@ class APIWebSocketRoute(WebSocketRoute):
         names = path_param_names(self.path_format)
         self.dependant = Dependant(endpoint, path_names=names)
         self.dependant.dependencies[:0] = [
-            Dependant(marker.dependency, use_cache=marker.use_cache, scope=marker.scope, path_names=names)  # type: ignore[arg-type]
+            Dependant.of_marker(marker, marker.dependency, None, names)  # type: ignore[arg-type]
             for marker in self.dependencies
         ]
         self._override_plans: dict[Any, Dependant] = {}

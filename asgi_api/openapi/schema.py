@@ -20,6 +20,7 @@ from asgi_api.params import FileParam
 from asgi_api.request_body import BodyField, FormBody, FormField
 from asgi_api.responses import JSONResponse, body_allowed
 from asgi_api.routing import APIRoute
+from asgi_api.security.base import SecurityBase
 
 REF = "#/components/schemas/"
 METHODS_WITH_BODY = {"POST", "PUT", "PATCH", "DELETE"}
@@ -71,6 +72,25 @@ class _Schemas:
         return list(schemas), components
 
 
+def _security(dependant: Dependant, schemes: dict[str, Any]) -> list[dict[str, list[str]]]:
+    """The operation's `security`: each scheme in the dependency tree once, with every scope asked
+    of it; the schemes themselves are added to `schemes`."""
+    requirements: dict[str, list[str]] = {}
+    seen: set[Any] = set()
+    pending = list(reversed(dependant.dependencies))
+    while pending:
+        current = pending.pop()
+        if current.cache_key in seen:
+            continue
+        seen.add(current.cache_key)
+        if isinstance(current.call, SecurityBase):
+            schemes[current.call.scheme_name] = current.call.model
+            scopes = requirements.setdefault(current.call.scheme_name, [])
+            scopes.extend(scope for scope in current.scopes if scope not in scopes)
+        pending.extend(reversed(current.dependencies))
+    return [{name: scopes} for name, scopes in requirements.items()]
+
+
 def _schema_hook(tp: Any) -> dict[str, Any]:
     if isinstance(tp, type) and issubclass(tp, UploadFile):
         return {"type": "string", "contentMediaType": "application/octet-stream"}
@@ -115,8 +135,10 @@ def _field_schema(schema: dict[str, Any], name: str, marker: Any, required: bool
     if marker.description:
         schema["description"] = marker.description
     if not required:
+        value = default()
         try:
-            schema["default"] = msgspec.to_builtins(default())
+            if value is not None:  # FastAPI writes no `"default": null` for parameters and body fields
+                schema["default"] = msgspec.to_builtins(value)
         except TypeError:
             pass
     if marker.examples:
@@ -168,6 +190,7 @@ def get_openapi(
         ))
     generated, components = schemas.build()
     validation_used = False
+    security_schemes: dict[str, Any] = {}
     paths: dict[str, dict[str, Any]] = {}
     for route, params, body, response_index, extra_models in plans:
         operation_id = route.operation_id or name_of(route)
@@ -181,6 +204,9 @@ def get_openapi(
             operation["operationId"] = operation_id
             if route.deprecated:
                 operation["deprecated"] = True
+            security = _security(route.dependant, security_schemes)
+            if security:
+                operation["security"] = security
             if params:
                 operation["parameters"] = [_parameter(param, generated[index]) for param, index in params]
             if body and method in METHODS_WITH_BODY:
@@ -210,8 +236,10 @@ def get_openapi(
     if servers:
         document["servers"] = servers
     document["paths"] = paths
+    if security_schemes:
+        document["components"] = {"securitySchemes": security_schemes}
     if components:
-        document["components"] = {"schemas": dict(sorted(components.items()))}
+        document.setdefault("components", {})["schemas"] = dict(sorted(components.items()))
     if tags:
         document["tags"] = tags
     return document

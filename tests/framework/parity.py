@@ -43,7 +43,7 @@ from starlette.testclient import TestClient
 FRAMEWORK_NAMES = (
     "API", "APIRouter", "APIRoute", "Depends", "Query", "Path", "Header", "Cookie", "Body", "Request",
     "Response", "HTTPException", "BackgroundTasks", "RequestValidationError", "status", "responses",
-    "Form", "File", "UploadFile",
+    "Form", "File", "UploadFile", "Security",
 )
 
 COMPARED_HEADERS = ("content-type", "allow", "location", "set-cookie", "www-authenticate")
@@ -59,6 +59,7 @@ def fastapi_namespace() -> types.SimpleNamespace:
     import fastapi.exceptions
     import fastapi.responses
     import fastapi.routing
+    import fastapi.security
 
     return types.SimpleNamespace(
         name="fastapi", API=fastapi.FastAPI, APIRouter=fastapi.APIRouter, APIRoute=fastapi.routing.APIRoute,
@@ -67,6 +68,7 @@ def fastapi_namespace() -> types.SimpleNamespace:
         HTTPException=fastapi.HTTPException, BackgroundTasks=fastapi.BackgroundTasks,
         RequestValidationError=fastapi.exceptions.RequestValidationError, status=fastapi.status,
         responses=fastapi.responses, Form=fastapi.Form, File=fastapi.File, UploadFile=fastapi.UploadFile,
+        Security=fastapi.Security, security=fastapi.security,
     )
 
 
@@ -76,10 +78,12 @@ def asgi_api_namespace() -> types.SimpleNamespace | str:
     try:
         import asgi_api
         import asgi_api.responses
+        import asgi_api.security
     except Exception as exc:  # noqa: BLE001 - any failure to import means "not ready yet"
         return f"{type(exc).__name__}: {exc}"
     names = {name: getattr(asgi_api, name) for name in FRAMEWORK_NAMES if hasattr(asgi_api, name)}
     names["responses"] = asgi_api.responses
+    names["security"] = asgi_api.security
     return types.SimpleNamespace(name="asgi_api", **names)
 
 
