@@ -24,11 +24,12 @@ from asgi_api.openapi.schema import get_openapi
 from asgi_api.params import Depends, DependsMarker
 from asgi_api.server import services
 from asgi_api.server.api import API_ROUTERS
-from asgi_api.server.database import open_database
+from asgi_api.server.database import Database, open_database
 from asgi_api.server.handlers import exception_handlers
 from asgi_api.server.middleware.auth import BasicAuthMiddleware
 from asgi_api.server.middleware.csrf import CsrfMiddleware
 from asgi_api.server.models.csrf import is_valid_token
+from asgi_api.server.services.concurrency_leases import LeaseReclaimer
 from asgi_api.server.settings import Settings
 from asgi_api.server.ui import normalise_base_path, prepare_ui_directory
 from asgi_api.server.versions import API_VERSION, enforce_minimum_version
@@ -103,7 +104,7 @@ def create_app(settings: Settings | None = None, ephemeral: bool = False, ignore
         async with open_database(settings.database_url) as database:  # migrated once, here
             api_app.state.database = database
             run_services = settings.services_enabled and not ephemeral
-            async with services.running(background_services(settings) if run_services else []):
+            async with services.running(background_services(settings, database) if run_services else []):
                 yield
 
     app = API(title=API_TITLE, version=API_VERSION, lifespan=lifespan, debug=settings.debug,
@@ -161,9 +162,9 @@ def _fingerprint(directory: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def background_services(settings: Settings) -> list[services.Service]:
-    """The services a full server runs (the reference API adds its own)."""
-    return []
+def background_services(settings: Settings, database: Database) -> list[services.Service]:
+    """The services a full server runs beside the API, on its database."""
+    return [LeaseReclaimer(database)]
 
 
 def _split(value: str) -> list[str]:

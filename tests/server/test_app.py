@@ -156,7 +156,7 @@ def test_services_run_unless_disabled_or_ephemeral(tmp_path: Path, monkeypatch: 
         async def run_once(self) -> None:
             started.set()
 
-    monkeypatch.setattr("asgi_api.server.app.background_services", lambda settings: [Marker()])
+    monkeypatch.setattr("asgi_api.server.app.background_services", lambda settings, database: [Marker()])
     settings = Settings.load({"ASGI_API_HOME": str(tmp_path), **environ})
     with TestClient(create_app(settings, ephemeral=ephemeral, ignore_cache=True)) as client:
         assert client.get("/api/health").json() is True

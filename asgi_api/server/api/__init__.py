@@ -7,6 +7,7 @@ from asgi_api.server.api import (
     admin,
     artifacts,
     concurrency,
+    concurrency_limits,
     csrf,
     events,
     flow_run_states,
@@ -20,6 +21,6 @@ from asgi_api.server.api import (
 
 API_ROUTERS: list[APIRouter] = [
     root.router, admin.router, csrf.router, logs.router, variables.router, events.router, concurrency.router,
-    artifacts.router,
+    concurrency_limits.router, artifacts.router,
     flows.router, flow_runs.router, flow_run_states.router, task_runs.router,
 ]

@@ -66,6 +66,7 @@ def _create_tables(*names: str) -> Callable[[Session], Awaitable[None]]:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the schema", _create_schema),
     Migration(2, "artifacts", _create_tables("artifact", "artifact_collection")),
+    Migration(3, "concurrency limits and leases", _create_tables("concurrency_limit_v2", "concurrency_lease")),
 )
 
 

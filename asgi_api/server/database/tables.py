@@ -173,3 +173,25 @@ artifact_collection = _stored_object(
     sa.Column("latest_id", sa.Uuid, nullable=False),
     *_artifact_columns(),
 )
+
+# A global (v2) concurrency limit; v1 tag limits are the ones named "tag:<tag>".
+concurrency_limit_v2 = _stored_object(
+    "concurrency_limit_v2",
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("name", sa.String, nullable=False, unique=True),
+    sa.Column("limit", sa.Integer, nullable=False),
+    sa.Column("active_slots", sa.Integer, nullable=False),
+    sa.Column("denied_slots", sa.Integer, nullable=False),
+    sa.Column("slot_decay_per_second", sa.Float, nullable=False),
+    sa.Column("avg_slot_occupancy_seconds", sa.Float, nullable=False),
+)
+
+# Slots taken with a lease: given back on release, or by the lease reclaimer once it expires.
+# `limit_ids` is a JSON array of the limits' ids (text), searched like tags.
+concurrency_lease = _stored_object(
+    "concurrency_lease",
+    sa.Column("expiration", UTCDateTime, nullable=False, index=True),
+    sa.Column("limit_ids", JSONValue, nullable=False),
+    sa.Column("slots", sa.Integer, nullable=False),
+    sa.Column("holder", JSONValue),
+)

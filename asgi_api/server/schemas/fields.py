@@ -15,8 +15,11 @@ DateTime = Annotated[datetime, msgspec.Meta(tz=True)]
 """A timezone-aware datetime: naive input is rejected (422) rather than guessed at, so that
 comparisons with stored aware datetimes can never raise at query time."""
 
-FlowName = Annotated[str, msgspec.Meta(pattern=r"^[^/%&><]*$")]
-"""Prefect bans `/ % & > <` in flow names: they break URLs such as `/flows/name/{name}`."""
+Name = Annotated[str, msgspec.Meta(pattern=r"^[^/%&><]*$")]
+"""Prefect bans `/ % & > <` in the names of objects addressed by name (flows, concurrency limits,
+blocks...): they break URLs such as `/flows/name/{name}`."""
+
+FlowName = Name
 
 MAX_VARIABLE_NAME_LENGTH = 255
 VariableName = Annotated[
