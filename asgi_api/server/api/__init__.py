@@ -6,9 +6,11 @@ from asgi_api.routing import APIRouter
 from asgi_api.server.api import (
     admin,
     artifacts,
+    automations,
     concurrency,
     concurrency_limits,
     csrf,
+    deployments,
     events,
     flow_run_states,
     flow_runs,
@@ -20,7 +22,7 @@ from asgi_api.server.api import (
 )
 
 API_ROUTERS: list[APIRouter] = [
-    root.router, admin.router, csrf.router, logs.router, variables.router, events.router, concurrency.router,
-    concurrency_limits.router, artifacts.router,
-    flows.router, flow_runs.router, flow_run_states.router, task_runs.router,
+    root.router, admin.router, automations.router, csrf.router, logs.router, variables.router, events.router,
+    concurrency.router, concurrency_limits.router, artifacts.router,
+    flows.router, flow_runs.router, deployments.router, flow_run_states.router, task_runs.router,
 ]

@@ -2,6 +2,8 @@
 
 `WebSocket /events/in` is the stream every flow run's client opens; `POST /events` takes a batch.
 This server keeps no event store: it records the task runs the events describe and drops the rest.
+`WebSocket /events/out` streams the run state changes (read back from the state rows) to
+subscribers such as `prefect deployment run --watch` and a `serve` process awaiting cancellations.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from uuid import UUID
 
 import msgspec
 from starlette import status
@@ -17,16 +21,24 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from asgi_api.exceptions import HTTPException
 from asgi_api.params import Depends
 from asgi_api.routing import APIRouter
-from asgi_api.server.database import Database, Session
+from asgi_api.server.api.subscriptions import serve_subscription
+from asgi_api.server.database import Database, Session, utcnow
 from asgi_api.server.database.errors import is_retryable_error
 from asgi_api.server.dependencies import get_database, get_settings, write_session
+from asgi_api.server.models.event_feed import read_state_events
 from asgi_api.server.models.events import InvalidTaskRunEvent, TaskRunChange, record_task_run_change, task_run_change
-from asgi_api.server.schemas.events import Event, EventsAuth
+from asgi_api.server.schemas.events import Event, EventFilter, EventsAuth
 from asgi_api.server.settings import Settings
 
 logger = logging.getLogger("asgi_api.events")
 
 router = APIRouter(prefix="/events", tags=["Events"])
+
+# States may be stored with a timestamp a little before the moment they become visible (a
+# transaction in flight, a client clock behind): each look reaches back this far; duplicates are
+# dropped by event id.
+_OVERLAP = timedelta(seconds=10)
+_PAGE = 200
 
 _decode_event = msgspec.json.Decoder(Event).decode
 _decode_auth = msgspec.json.Decoder(EventsAuth).decode
@@ -116,3 +128,22 @@ async def _record(database: Database, frame: str | bytes) -> bool:
             return False
         logger.exception("Could not record event %s", change.state.id)
     return True
+
+
+@router.websocket("/out")
+async def stream_events_out(websocket: WebSocket, database: Database = Depends(get_database),
+                            settings: Settings = Depends(get_settings)) -> None:
+    """Run state changes matching the subscriber's filter, from its `occurred.since` on."""
+    cursor: datetime | None = None
+
+    async def poll(event_filter: EventFilter) -> list[tuple[UUID, Event]]:
+        nonlocal cursor
+        since = cursor or event_filter.occurred.since or utcnow()
+        async with database.transaction(write=False) as session:
+            events = await read_state_events(session, event_filter, since, _PAGE)
+        if events:  # a full page moves on past itself, or a busy server would repeat it forever
+            newest = events[-1].occurred
+            cursor = newest if len(events) == _PAGE else max(since, newest - _OVERLAP)
+        return [(event.id, event) for event in events]
+
+    await serve_subscription(websocket, settings.api_auth_string, EventFilter, poll, "event")

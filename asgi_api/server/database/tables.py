@@ -95,6 +95,7 @@ flow_run = _stored_object(
     *_run_columns(),
     sa.UniqueConstraint("flow_id", "idempotency_key", name="uq_flow_run__flow_id_idempotency_key"),
     sa.Index("ix_flow_run__expected_start_time", "expected_start_time"),
+    sa.Index("ix_flow_run__deployment_id_next_scheduled_start_time", "deployment_id", "next_scheduled_start_time"),
 )
 
 flow_run_state = _stored_object("flow_run_state", *_state_columns("flow"))
@@ -137,6 +138,48 @@ variable = _stored_object(
     sa.Column("name", sa.String, nullable=False, unique=True),
     sa.Column("value", JSONValue),
     sa.Column("tags", JSONValue, nullable=False),
+)
+
+deployment = _stored_object(
+    "deployment",
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("flow_id", sa.Uuid, sa.ForeignKey("flow.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("version", sa.String),
+    sa.Column("description", sa.Text),
+    sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("status", sa.String, nullable=False, server_default="NOT_READY"),
+    sa.Column("last_polled", UTCDateTime),
+    sa.Column("concurrency_limit", sa.Integer),
+    sa.Column("concurrency_options", JSONValue),
+    sa.Column("parameters", JSONValue, nullable=False),
+    sa.Column("parameter_openapi_schema", JSONValue),
+    sa.Column("enforce_parameter_schema", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("tags", JSONValue, nullable=False),
+    sa.Column("labels", JSONValue),
+    sa.Column("work_queue_name", sa.String),
+    sa.Column("work_pool_name", sa.String),
+    sa.Column("work_queue_id", sa.Uuid),
+    sa.Column("path", sa.String),
+    sa.Column("entrypoint", sa.String),
+    sa.Column("pull_steps", JSONValue),
+    sa.Column("job_variables", JSONValue, nullable=False),
+    sa.Column("storage_document_id", sa.Uuid),
+    sa.Column("infrastructure_document_id", sa.Uuid),
+    sa.Column("created_by", JSONValue),
+    sa.Column("updated_by", JSONValue),
+    sa.UniqueConstraint("flow_id", "name", name="uq_deployment__flow_id_name"),
+)
+
+deployment_schedule = _stored_object(
+    "deployment_schedule",
+    sa.Column("deployment_id", sa.Uuid, sa.ForeignKey("deployment.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("schedule", JSONValue, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("max_scheduled_runs", sa.Integer),
+    sa.Column("parameters", JSONValue, nullable=False),
+    sa.Column("slug", sa.String),
+    sa.UniqueConstraint("deployment_id", "slug", name="uq_deployment_schedule__deployment_id_slug"),
 )
 
 csrf_token = _stored_object(

@@ -7,6 +7,7 @@ the same transaction as the run, so a run is never seen without one.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
@@ -25,11 +26,12 @@ from asgi_api.server.schemas.sorting import FlowRunSort
 _flow_run = tables.flow_run
 
 
-async def create_flow_run(session: Session, flow_run: FlowRunCreate) -> tuple[FlowRun, bool]:
+async def create_flow_run(session: Session, flow_run: FlowRunCreate, **columns: Any) -> tuple[FlowRun, bool]:
     """A new run of `flow_run.flow_id`, or the existing one with the same idempotency key; True if new.
 
     Labels: the flow's, then `prefect.flow.id`, then the run's own. An unknown flow is an
-    `ObjectNotFoundError`.
+    `ObjectNotFoundError`. `columns` are what the server sets and clients cannot send (a run made
+    from a deployment gets `deployment_version`, `auto_scheduled`, `created_by`...).
     """
     flow = tables.flow.c
     flow_labels = await session.fetch_one(sa.select(flow.labels).where(flow.id == flow_run.flow_id))
@@ -41,6 +43,7 @@ async def create_flow_run(session: Session, flow_run: FlowRunCreate) -> tuple[Fl
         id=run_id, created=now, updated=now, name=flow_run.name or generate_run_name(),
         empirical_policy=msgspec.to_builtins(flow_run.empirical_policy), job_variables=flow_run.job_variables or {},
         labels={**(flow_labels["labels"] or {}), "prefect.flow.id": str(flow_run.flow_id), **(flow_run.labels or {})},
+        **columns,
     )
     insert = session.insert(_flow_run).values(**values).on_conflict_do_nothing(
         index_elements=["flow_id", "idempotency_key"])

@@ -106,12 +106,17 @@ def bypass_cancelling_without_infrastructure(transition: Transition) -> Outcome 
 
 
 def prevent_pending_transitions(transition: Transition) -> Outcome | None:
-    """PENDING is entered once, before the run starts: a second submission must not run it twice."""
-    initial = transition.initial
+    """PENDING is entered once, before the run starts: a second submission must not run it twice.
+    Named sub-states of PENDING may follow it (Pending -> Submitting -> InfrastructurePending)."""
+    initial, proposed = transition.initial, transition.proposed
     blocked = (StateType.PENDING, StateType.CANCELLING, StateType.RUNNING, StateType.CANCELLED)
-    if initial is not None and initial.type in blocked and transition.proposed.type is StateType.PENDING:
-        return _abort(f"This run is in a {initial.type.value} state and cannot transition to a PENDING state.")
-    return None
+    if initial is None or initial.type not in blocked or proposed.type is not StateType.PENDING:
+        return None
+    if initial.type is StateType.PENDING and proposed.name not in (initial.name, "Pending"):
+        proposed.state_details.scheduled_time = initial.state_details.scheduled_time
+        proposed.state_details.deployment_concurrency_lease_id = initial.state_details.deployment_concurrency_lease_id
+        return None
+    return _abort(f"This run is in a {initial.type.value} state and cannot transition to a PENDING state.")
 
 
 def copy_scheduled_time(transition: Transition) -> Outcome | None:

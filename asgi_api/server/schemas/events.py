@@ -62,3 +62,60 @@ class EventsAuth(msgspec.Struct, kw_only=True):
 
     type: Literal["auth"]
     token: str | None = None
+
+
+# -- subscribing: the filter frame of `/events/out` -------------------------------------------------
+
+
+class EventOccurredFilter(msgspec.Struct, kw_only=True):
+    since: DateTime | None = None
+    until: DateTime | None = None
+
+
+class EventNameFilter(msgspec.Struct, kw_only=True):
+    prefix: list[str] | None = None
+    exclude_prefix: list[str] | None = None
+    name: list[str] | None = None
+    exclude_name: list[str] | None = None
+
+    def matches(self, event: str) -> bool:
+        return ((self.prefix is None or event.startswith(tuple(self.prefix)))
+                and (self.exclude_prefix is None or not event.startswith(tuple(self.exclude_prefix)))
+                and (self.name is None or event in self.name)
+                and (self.exclude_name is None or event not in self.exclude_name))
+
+
+class EventResourceFilter(msgspec.Struct, kw_only=True):
+    """On a resource id: one of `id`, or starting with one of `id_prefix`."""
+
+    id: list[str] | None = None
+    id_prefix: list[str] | None = None
+
+    def matches(self, resource: Resource) -> bool:
+        resource_id = resource[RESOURCE_ID]
+        return ((self.id is None or resource_id in self.id)
+                and (self.id_prefix is None or resource_id.startswith(tuple(self.id_prefix))))
+
+
+class EventFilter(msgspec.Struct, kw_only=True):
+    """What a `/events/out` subscriber wants: the keys Prefect's clients send to follow runs
+    (`occurred`, `event`, `resource`, `any_resource`: the event's or a related resource)."""
+
+    occurred: EventOccurredFilter = msgspec.field(default_factory=EventOccurredFilter)
+    event: EventNameFilter | None = None
+    resource: EventResourceFilter | None = None
+    any_resource: EventResourceFilter | None = None
+
+    def matches(self, event: Event) -> bool:
+        any_resource = self.any_resource
+        return ((self.event is None or self.event.matches(event.event))
+                and (self.resource is None or self.resource.matches(event.resource))
+                and (any_resource is None or any(any_resource.matches(resource)
+                                                 for resource in (event.resource, *event.related))))
+
+
+class EventsSubscription(msgspec.Struct, kw_only=True):
+    """The frame after authentication on `/events/out`."""
+
+    type: Literal["filter"]
+    filter: EventFilter = msgspec.field(default_factory=EventFilter)

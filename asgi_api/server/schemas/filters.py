@@ -190,3 +190,32 @@ class VariableFilter(_Combined, kw_only=True):
     id: IdFilter | None = None
     name: NameFilter | None = None
     tags: TagsFilter | None = None
+
+
+class FlowOrDeploymentNameFilter(msgspec.Struct, kw_only=True):
+    """A substring of the deployment's name or of its flow's name."""
+
+    like_: str | None = None
+
+
+class PausedFilter(msgspec.Struct, kw_only=True):
+    """On a boolean `paused`."""
+
+    eq_: bool | None = None
+
+
+class WorkQueueNamesFilter(msgspec.Struct, kw_only=True):
+    """On a deployment's `work_queue_name`."""
+
+    any_: list[str] | None = None
+
+
+class DeploymentFilter(_Combined, kw_only=True):
+    """The `deployments` body key of the filter routes."""
+
+    id: IdFilter | None = None
+    name: NameFilter | None = None
+    flow_or_deployment_name: FlowOrDeploymentNameFilter | None = None
+    paused: PausedFilter | None = None
+    tags: TagsFilter | None = None
+    work_queue_name: WorkQueueNamesFilter | None = None

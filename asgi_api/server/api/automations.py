@@ -1,0 +1,27 @@
+"""`/automations`: this server runs no automations, and answers the calls `flow.serve()` makes as a
+server without any would (it clears the automations a deployment owned before creating its own)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgi_api.params import Body
+from asgi_api.routing import APIRouter
+
+router = APIRouter(prefix="/automations", tags=["Automations"])
+
+
+@router.delete("/owned-by/{resource_id:str}", status_code=202)
+async def delete_automations_owned_by_resource(resource_id: str) -> None:
+    """Nothing is owned by any resource, so nothing is deleted."""
+
+
+@router.post("/filter")
+async def read_automations(limit: int | None = Body(None), offset: int | None = Body(None),
+                           sorts: Any = Body(None), automations: Any = Body(None)) -> list[Any]:
+    return []
+
+
+@router.post("/count")
+async def count_automations(automations: Any = Body(None)) -> int:
+    return 0

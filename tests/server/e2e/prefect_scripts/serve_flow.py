@@ -1,0 +1,17 @@
+"""Run by the Prefect venv's interpreter (not by pytest): serves one flow as deployment
+`greet/e2e-served` until it is stopped, as `flow.serve()` does in production."""
+
+import sys
+
+from prefect import flow, get_run_logger
+
+
+@flow
+def greet(name: str = "world") -> str:
+    get_run_logger().info("greeting %s", name)
+    return f"hello {name}"
+
+
+if __name__ == "__main__":
+    interval = float(sys.argv[1]) if len(sys.argv) > 1 else None  # seconds between scheduled runs
+    greet.serve(name="e2e-served", interval=interval, parameters={"name": "served"})

@@ -1,0 +1,94 @@
+"""Deployments end to end: `flow.serve()` in a Prefect process registers a deployment on a real
+server, `prefect deployment run --watch` makes a run, the serving process executes it, and the
+watching CLI follows it (over `/events/out` and `/logs/out`) until it is Completed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from asgi_api.server.subprocess import SubprocessASGIServer
+from tests.server.e2e.conftest import require
+from tests.server.e2e.prefect_venv import PREFECT_VERSION, PrefectVenvError, prefect_python
+
+SCRIPTS = Path(__file__).resolve().parent / "prefect_scripts"
+DEPLOYMENT = "greet/e2e-served"
+SERVE_START_TIMEOUT = 120.0
+RUN_TIMEOUT = 180
+
+
+@pytest.fixture(scope="session")
+def prefect() -> Path:
+    try:
+        return prefect_python()
+    except PrefectVenvError as exc:
+        require(f"cannot build a venv with prefect=={PREFECT_VERSION}: {exc}")
+        raise
+
+
+def prefect_env(server: SubprocessASGIServer, home: Path) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PREFECT_")}
+    env.update({
+        "PREFECT_API_URL": server.api_url, "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "false", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1", "PREFECT_LOGGING_COLORS": "false", "COLUMNS": "500",
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",  # the serving process looks for due runs every second
+    })
+    return env
+
+
+@pytest.fixture
+def serve(prefect: Path, server: SubprocessASGIServer, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    """`flow.serve()` running in the background until the deployment is registered."""
+    log = open(tmp_path / "serve.log", "w+")
+    process = subprocess.Popen([str(prefect), str(SCRIPTS / "serve_flow.py")], env=prefect_env(server, tmp_path),
+                               cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, text=True,
+                               stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + SERVE_START_TIMEOUT
+        with httpx.Client(base_url=server.api_url, timeout=10.0, trust_env=False) as api:
+            while api.get(f"/deployments/name/{DEPLOYMENT}").status_code != 200:
+                log_text = (tmp_path / "serve.log").read_text()
+                assert process.poll() is None, f"serve exited {process.returncode}:\n{log_text}"
+                assert time.monotonic() < deadline, "the deployment never appeared"
+                time.sleep(0.5)
+        yield process
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.mark.parametrize("server_env", ["sqlite"], indirect=True)
+def test_serve_and_run_a_deployment(prefect: Path, server: SubprocessASGIServer, serve: subprocess.Popen[str],
+                                    tmp_path: Path) -> None:
+    cli = prefect.parent / "prefect"
+    run = subprocess.run([str(cli), "deployment", "run", DEPLOYMENT, "--param", "name=cli", "--watch",
+                          "--watch-timeout", str(RUN_TIMEOUT)], env=prefect_env(server, tmp_path), cwd=tmp_path,
+                         capture_output=True, text=True, timeout=RUN_TIMEOUT + 30, stdin=subprocess.DEVNULL)
+    output = f"exit code {run.returncode}\nstdout:\n{run.stdout}\nstderr:\n{run.stderr}\n" \
+             f"serve:\n{(tmp_path / 'serve.log').read_text()}"
+    assert run.returncode == 0, output
+    assert "Flow run finished successfully in 'Completed'." in run.stdout, output
+    for event in ("prefect.flow-run.Scheduled", "prefect.flow-run.Pending", "prefect.flow-run.Running",
+                  "prefect.flow-run.Completed"):
+        assert event in run.stdout, output  # followed live over /events/out
+    assert "greeting cli" in run.stdout, output  # the run's log, over /logs/out
+    with httpx.Client(base_url=server.api_url, timeout=10.0, trust_env=False) as api:
+        deployment = api.get(f"/deployments/name/{DEPLOYMENT}").json()
+        assert deployment["status"] == "READY", deployment
+        runs = {"flow_runs": {"deployment_id": {"any_": [deployment["id"]]}}}
+        [flow_run] = api.post("/flow_runs/filter", json=runs).json()
+        assert (flow_run["state_type"], flow_run["parameters"]) == ("COMPLETED", {"name": "cli"}), flow_run
+    assert "WARNING" not in (tmp_path / "serve.log").read_text(), output
