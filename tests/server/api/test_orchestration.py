@@ -114,6 +114,18 @@ async def test_pending_twice_is_aborted(client: httpx.AsyncClient) -> None:
     assert (await set_state(client, run, "PENDING", expected_status=200))["status"] == "ABORT"
 
 
+async def test_named_pending_sub_states_may_follow_pending(client: httpx.AsyncClient) -> None:
+    later = (datetime.now(timezone.utc) + timedelta(seconds=2)).isoformat()
+    run = await create_flow_run(client, state={"type": "SCHEDULED", "state_details": {"scheduled_time": later}})
+    await set_state(client, run, "PENDING", expected_status=201)
+    submitting = await set_state(client, run, "PENDING", name="Submitting", expected_status=201)
+    scheduled = submitting["state"]["state_details"]["scheduled_time"]
+    assert submitting["status"] == "ACCEPT" and datetime.fromisoformat(scheduled) == datetime.fromisoformat(later)
+    again = await set_state(client, run, "PENDING", name="Submitting", expected_status=200)  # a second submitter
+    assert again["status"] == "ABORT"
+    assert (await set_state(client, run, "PENDING", expected_status=200))["status"] == "ABORT"
+
+
 async def test_cancelling_only_leads_to_cancelled(client: httpx.AsyncClient) -> None:
     run = await create_flow_run(client)
     await set_state(client, run, "RUNNING")
