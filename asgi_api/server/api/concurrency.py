@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
-import sqlalchemy as sa
 from starlette.responses import Response
 
 from asgi_api.exceptions import HTTPException
@@ -52,7 +51,7 @@ async def create_concurrency_limit_v2(limit: ConcurrencyLimitV2Create,
 
 @router.get("/{id_or_name}")
 async def read_concurrency_limit_v2(id_or_name: str, session: Session = Depends(read_session)) -> ConcurrencyLimitV2:
-    limit = await models.read_limit(session, _where(id_or_name))
+    limit = await models.read_limit(session, _key(id_or_name))
     if limit is None:
         raise HTTPException(404, NOT_FOUND)
     return limit
@@ -67,13 +66,13 @@ async def read_all_concurrency_limits_v2(limit: int | None = Body(None), offset:
 @router.patch("/{id_or_name}", status_code=204)
 async def update_concurrency_limit_v2(id_or_name: str, limit: ConcurrencyLimitV2Update,
                                       session: Session = Depends(write_session)) -> None:
-    if not await models.update_limit(session, _where(id_or_name), limit):
+    if not await models.update_limit(session, _key(id_or_name), limit):
         raise HTTPException(404, NOT_FOUND)
 
 
 @router.delete("/{id_or_name}", status_code=204)
 async def delete_concurrency_limit_v2(id_or_name: str, session: Session = Depends(write_session)) -> None:
-    if await models.delete_limit(session, _where(id_or_name)) is None:
+    if await models.delete_limit(session, _key(id_or_name)) is None:
         raise HTTPException(404, NOT_FOUND)
 
 
@@ -144,9 +143,9 @@ def _minimal(limit: ConcurrencyLimitV2) -> dict[str, str | int]:
     return {"id": str(limit.id), "name": limit.name, "limit": limit.limit}
 
 
-def _where(id_or_name: str) -> sa.ColumnElement[bool]:
+def _key(id_or_name: str) -> UUID | str:
     """A limit is addressed by id or, when the path is no UUID, by name (as in Prefect)."""
     try:
-        return models.by_id(UUID(id_or_name))
+        return UUID(id_or_name)
     except ValueError:
-        return models.by_name(id_or_name)
+        return id_or_name

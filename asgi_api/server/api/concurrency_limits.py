@@ -46,12 +46,12 @@ async def create_concurrency_limit(limit: ConcurrencyLimitCreate, response: Resp
                                    session: Session = Depends(write_session)) -> ConcurrencyLimit:
     """An upsert by tag: 201 with a new limit, 200 with the existing one set to the new value."""
     name = TAG_PREFIX + limit.tag
-    existing = await models.read_limit(session, models.by_name(name))
+    existing = await models.read_limit(session, name)
     if existing is None:
         stored = await models.create_limit(session, ConcurrencyLimitV2Create(name=name, limit=limit.concurrency_limit))
         response.status_code = 201
     else:
-        await models.update_limit(session, models.by_id(existing.id),
+        await models.update_limit(session, existing.id,
                                   ConcurrencyLimitV2Update(limit=limit.concurrency_limit))
         stored = existing
         stored.limit = limit.concurrency_limit
@@ -61,7 +61,7 @@ async def create_concurrency_limit(limit: ConcurrencyLimitCreate, response: Resp
 
 @router.get("/{id:uuid}")
 async def read_concurrency_limit(id: UUID, session: Session = Depends(read_session)) -> ConcurrencyLimit:
-    limit = await models.read_limit(session, models.by_id(id))
+    limit = await models.read_limit(session, id)
     if limit is None or not limit.name.startswith(TAG_PREFIX):
         raise HTTPException(404, NOT_FOUND)
     return await _v1(session, limit)
@@ -86,7 +86,7 @@ async def reset_concurrency_limit_by_tag(tag: str, slot_override: list[UUID] | N
     hands one slot each to the listed task runs."""
     limit = await _by_tag(session, tag)
     await leases.revoke_leases(session, await leases.leases_of_limit(session, limit.id))
-    await models.update_limit(session, models.by_id(limit.id), ConcurrencyLimitV2Update(active_slots=0))
+    await models.update_limit(session, limit.id, ConcurrencyLimitV2Update(active_slots=0))
     for task_run_id in slot_override or []:
         await models.take_slots(session, [limit.id], 1)
         await leases.create_lease(session, [limit.id], 1, V1_LEASE, ConcurrencyLeaseHolder(type="task_run",
@@ -95,7 +95,7 @@ async def reset_concurrency_limit_by_tag(tag: str, slot_override: list[UUID] | N
 
 @router.delete("/{id:uuid}")
 async def delete_concurrency_limit(id: UUID, session: Session = Depends(write_session)) -> None:
-    limit = await models.read_limit(session, models.by_id(id))
+    limit = await models.read_limit(session, id)
     if limit is None or not limit.name.startswith(TAG_PREFIX):
         raise HTTPException(404, NOT_FOUND)
     await _delete(session, limit)
@@ -141,7 +141,7 @@ async def decrement_concurrency_limits_v1(request: TagSlotRequest,
 
 
 async def _by_tag(session: Session, tag: str) -> ConcurrencyLimitV2:
-    limit = await models.read_limit(session, models.by_name(TAG_PREFIX + tag))
+    limit = await models.read_limit(session, TAG_PREFIX + tag)
     if limit is None:
         raise HTTPException(404, NOT_FOUND)
     return limit
@@ -156,4 +156,4 @@ async def _v1(session: Session, limit: ConcurrencyLimitV2) -> ConcurrencyLimit:
 async def _delete(session: Session, limit: ConcurrencyLimitV2) -> None:
     """Delete the limit after releasing its leases (their other limits get their slots back)."""
     await leases.revoke_leases(session, await leases.leases_of_limit(session, limit.id))
-    await models.delete_limit(session, models.by_id(limit.id))
+    await models.delete_limit(session, limit.id)

@@ -32,7 +32,7 @@ from asgi_api.server.schemas.concurrency import (
 )
 
 __all__ = [
-    "MAX_RETRY_AFTER_SECONDS", "by_id", "by_name", "create_limit", "delete_limit", "give_back_slots",
+    "MAX_RETRY_AFTER_SECONDS", "create_limit", "delete_limit", "give_back_slots",
     "read_limit", "read_limits", "read_limits_by_name", "record_denial", "retry_after", "take_slots",
     "update_limit",
 ]
@@ -46,12 +46,9 @@ _OCCUPANCY_SAMPLES_PER_SLOT = 2  # the average occupancy is over the last 2 x li
 _JITTER = 0.3  # retry delays spread +-30% so that waiting clients do not come back together
 
 
-def by_id(limit_id: uuid.UUID) -> sa.ColumnElement[bool]:
-    return _c.id == limit_id
-
-
-def by_name(name: str) -> sa.ColumnElement[bool]:
-    return _c.name == name
+def _where(key: uuid.UUID | str) -> sa.ColumnElement[bool]:
+    """A limit is addressed by its id or by its name."""
+    return _c.id == key if isinstance(key, uuid.UUID) else _c.name == key
 
 
 async def create_limit(session: Session, limit: ConcurrencyLimitV2Create) -> ConcurrencyLimitV2:
@@ -63,8 +60,8 @@ async def create_limit(session: Session, limit: ConcurrencyLimitV2Create) -> Con
     return msgspec.convert(row, ConcurrencyLimitV2)
 
 
-async def read_limit(session: Session, where: sa.ColumnElement[bool]) -> ConcurrencyLimitV2 | None:
-    row = await session.fetch_one(sa.select(_limit).where(where))
+async def read_limit(session: Session, key: uuid.UUID | str) -> ConcurrencyLimitV2 | None:
+    row = await session.fetch_one(sa.select(_limit).where(_where(key)))
     return None if row is None else msgspec.convert(row, ConcurrencyLimitV2)
 
 
@@ -83,16 +80,17 @@ async def read_limits_by_name(session: Session, names: Sequence[str]) -> list[Co
     return [msgspec.convert(row, ConcurrencyLimitV2) for row in rows]
 
 
-async def update_limit(session: Session, where: sa.ColumnElement[bool], update: ConcurrencyLimitV2Update) -> bool:
+async def update_limit(session: Session, key: uuid.UUID | str, update: ConcurrencyLimitV2Update) -> bool:
     """Write the fields sent with a value (null leaves a field as it is); False when none matched."""
     values: dict[str, Any] = {name: getattr(update, name) for name in update.__struct_fields__
                               if getattr(update, name) not in (msgspec.UNSET, None)}
     values["updated"] = utcnow()
-    return await session.fetch_one(sa.update(_limit).where(where).values(values).returning(_c.id)) is not None
+    statement = sa.update(_limit).where(_where(key)).values(values).returning(_c.id)
+    return await session.fetch_one(statement) is not None
 
 
-async def delete_limit(session: Session, where: sa.ColumnElement[bool]) -> ConcurrencyLimitV2 | None:
-    row = await session.fetch_one(sa.delete(_limit).where(where).returning(*_limit.c))
+async def delete_limit(session: Session, key: uuid.UUID | str) -> ConcurrencyLimitV2 | None:
+    row = await session.fetch_one(sa.delete(_limit).where(_where(key)).returning(*_limit.c))
     return None if row is None else msgspec.convert(row, ConcurrencyLimitV2)
 
 

@@ -25,10 +25,10 @@ async def test_reclaims_expired_leases_only(database: Database, monkeypatch: pyt
 
     await service.LeaseReclaimer(database).run_once()
     async with database.transaction() as session:
-        stored = await concurrency_limits.read_limit(session, concurrency_limits.by_id(limit.id))
+        stored = await concurrency_limits.read_limit(session, limit.id)
         remaining = await session.fetch_val(sa.select(sa.func.count()).select_from(tables.concurrency_lease))
     assert stored is not None and (stored.active_slots, remaining) == (1, 1)
     await service.LeaseReclaimer(database).run_once()  # nothing more to do
     async with database.transaction() as session:
-        again = await concurrency_limits.read_limit(session, concurrency_limits.by_id(limit.id))
+        again = await concurrency_limits.read_limit(session, limit.id)
     assert again is not None and again.active_slots == 1
