@@ -1,29 +1,38 @@
-# Every target builds .venv (and reinstalls the project) when it is missing or pyproject.toml changed.
+# Every target builds .venv (and reinstalls the project) when it is missing or pyproject.toml changed;
+# a second run finds its stamp and installs nothing. pip runs without --quiet: a line per package.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-CHROMIUM := /usr/bin/chromium
-
-.PHONY: serve test lint bench clean browser fastapi-suite
-
 SERVE_STAMP := $(VENV)/.installed-serve
+CHROMIUM := /usr/bin/chromium
+# setuptools' notice about editable installs (a UserWarning in the build backend) says nothing to a user.
+PIP := PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip --disable-pip-version-check
 
-# What serving needs: the framework, the server extra and the offline docs assets.
-$(SERVE_STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[server,docs]'
-	touch $(SERVE_STAMP)
+.PHONY: install serve test lint bench clean browser fastapi-suite
 
-# Everything: the dev tools (linters, test runner, peers for parity and benchmarks) too.
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[server,docs,dev]'
-	touch $(STAMP) $(SERVE_STAMP)
+$(BIN)/python:
+	@echo "==> Creating the virtual environment $(VENV) with $(PYTHON)"
+	$(PYTHON) -m venv $(VENV)
+
+# What serving needs: the framework, the server extra and the offline docs assets (about 20 packages).
+$(SERVE_STAMP): pyproject.toml | $(BIN)/python
+	@echo "==> Installing asgi_api with the server and docs extras into $(VENV)"
+	$(PIP) install -e '.[server,docs]'
+	@touch $(SERVE_STAMP)
+	@echo "==> Installed what serving needs"
+
+# Everything: the dev tools (linters, test runner, Playwright, peers for parity and benchmarks) too.
+$(STAMP): pyproject.toml | $(BIN)/python
+	@echo "==> Installing asgi_api with the server, docs and dev extras into $(VENV)"
+	$(PIP) install -e '.[server,docs,dev]'
+	@touch $(STAMP) $(SERVE_STAMP)
+	@echo "==> Installed the development tools"
+
+install: $(SERVE_STAMP)
 
 serve: $(SERVE_STAMP)
+	@echo "==> Starting the server (Ctrl-C stops it)"
 	$(BIN)/asgi-api serve
 
 # Debian's Chromium for the browser tests in tests/server/ui (Playwright drives it; no browser download).

@@ -1,9 +1,8 @@
 """Interactive documentation pages: Swagger UI at `/docs` and ReDoc at `/redoc`.
 
-With the `docs` extra installed (the `drf-spectacular-sidecar` package, which ships current
-Swagger UI and ReDoc builds as plain files) the pages load their assets from the app itself, so
-they work with no network at all. Without it they load them from the jsDelivr CDN, as FastAPI does.
-The package's Django dependency is only metadata: nothing of it is imported.
+With the `docs` extra installed (the `openapi-ui-bundles` package: Swagger UI 5 and ReDoc 2 builds
+as plain files, no dependencies) the pages load their assets from the app itself, so they work with
+no network at all. Without it they load them from the jsDelivr CDN, as FastAPI does.
 """
 
 from __future__ import annotations
@@ -23,19 +22,22 @@ _CDN_FAVICON = "https://fastapi.tiangolo.com/img/favicon.png"
 
 def local_assets() -> Path | None:
     """Where the `docs` extra keeps the Swagger UI and ReDoc files, if it is installed."""
-    spec = importlib.util.find_spec("drf_spectacular_sidecar")
+    # Found, not imported: the package's files are all that is needed.
+    spec = importlib.util.find_spec("openapi_ui_bundles")
     if spec is None or not spec.submodule_search_locations:
         return None
-    root = Path(next(iter(spec.submodule_search_locations))) / "static" / "drf_spectacular_sidecar"
-    return root if (root / "swagger-ui-dist" / "swagger-ui-bundle.js").is_file() else None
+    root = Path(next(iter(spec.submodule_search_locations)))
+    found = (root / "swagger_ui" / "vendor" / "swagger-ui-bundle.js").is_file() and (
+        root / "redoc" / "vendor" / "redoc.standalone.js").is_file()
+    return root if found else None
 
 
 def swagger_assets(root: Path) -> StaticFiles:
-    return StaticFiles(directory=root / "swagger-ui-dist")
+    return StaticFiles(directory=root / "swagger_ui" / "vendor")
 
 
 def redoc_assets(root: Path) -> StaticFiles:
-    return StaticFiles(directory=root / "redoc" / "bundles")
+    return StaticFiles(directory=root / "redoc" / "vendor")
 
 
 def swagger_ui_html(*, openapi_url: str, title: str, assets_url: str | None) -> HTMLResponse:
