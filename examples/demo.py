@@ -1,4 +1,8 @@
-"""The README's example: a small item API. Run it with `make serve` (http://127.0.0.1:4200)."""
+"""The README's quick-start example, with a dependency and a list route: a small item API.
+
+Run it with `.venv/bin/uvicorn examples.demo:app --port 8000` (`make serve` runs the Prefect-compatible
+server on 4200 instead).
+"""
 
 from __future__ import annotations
 

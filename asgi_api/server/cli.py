@@ -19,7 +19,8 @@ from asgi_api import __version__
 from asgi_api.server.settings import PREFIX, Settings, SettingsError
 
 # Modules of the `server` extra: a command that fails to import one of them names the extra.
-_SERVER_EXTRA = frozenset({"uvicorn", "databases", "sqlalchemy", "httpx", "aiosqlite", "asyncpg", "websockets"})
+_SERVER_EXTRA = frozenset({"uvicorn", "databases", "sqlalchemy", "httpx", "aiosqlite", "asyncpg", "websockets",
+                           "croniter", "dateutil"})
 _DEFAULTS = Settings()
 _LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
