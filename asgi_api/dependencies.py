@@ -25,7 +25,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from asgi_api import params, request_body, validation
+from asgi_api import _pydantic, params, request_body, validation
 from asgi_api.request_body import BodyField, FormField, is_upload_annotation
 from asgi_api.security.base import SecurityBase
 from asgi_api.security.oauth2 import SecurityScopes
@@ -54,7 +54,8 @@ class RequestParam:
         is_path = isinstance(marker, params.PathParam)
         self.required, self.default = params.default_of(default, marker, always_required=is_path)
         self.sequence = validation.is_sequence(annotation)
-        self.convert = validation.string_converter(annotation, marker.constraints)
+        backend = _pydantic if _pydantic.uses_pydantic(annotation) else validation
+        self.convert = backend.string_converter(annotation, marker.constraints)
 
 
 _SPECIAL: tuple[tuple[type, str], ...] = (

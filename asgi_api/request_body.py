@@ -14,7 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 
-from asgi_api import json_body, params, validation
+from asgi_api import _pydantic, json_body, params, validation
 from asgi_api.validation import Error, Invalid
 
 if TYPE_CHECKING:
@@ -35,7 +35,8 @@ class BodyField:
         self.marker = marker
         self.alias = marker.alias or name
         self.required, self.default = params.default_of(default, marker)
-        self.json = json_body.JsonValue(annotation, marker.constraints)
+        backend = _pydantic if _pydantic.uses_pydantic(annotation) else json_body
+        self.json = backend.JsonValue(annotation, marker.constraints)
 
 
 _OBJECT_OF_RAW = msgspec.json.Decoder(dict[str, msgspec.Raw])

@@ -24,6 +24,7 @@ from starlette.responses import (
     StreamingResponse,
 )
 
+from asgi_api import _pydantic
 from asgi_api.exceptions import ResponseValidationError
 from asgi_api.json_body import dataclass_defaults
 
@@ -37,6 +38,8 @@ def _encode_other(value: Any) -> Any:
     """What msgspec cannot encode natively: paths and other `os.PathLike`s, objects with attributes."""
     if isinstance(value, os.PathLike):
         return os.fspath(value)
+    if hasattr(value, "__pydantic_serializer__"):
+        return _pydantic.dump_free(value)
     if hasattr(value, "__dict__"):
         return {key: item for key, item in vars(value).items() if not key.startswith("_")}
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
@@ -137,6 +140,8 @@ def serializer(model: Any, *, exclude_unset: bool = False, exclude_none: bool = 
     """
     if model is None:
         return _encode_free
+    if _pydantic.uses_pydantic(model):
+        return _pydantic.serializer(model, exclude_unset=exclude_unset, exclude_none=exclude_none)
     encode, convert = _model_encoder.encode, converter(model)
     if dataclasses.is_dataclass(model):
         exclude_unset = False  # pydantic counts every field of a dataclass as set
@@ -176,5 +181,7 @@ def to_content(model: Any) -> Callable[[Any], Any]:
     if model is None:
         return lambda value: (value if isinstance(value, (str, bytes))
                               else msgspec.to_builtins(value, enc_hook=_encode_other))
+    if _pydantic.uses_pydantic(model):
+        return _pydantic.to_content(model)
     convert = converter(model)
     return lambda value: msgspec.to_builtins(convert(value), enc_hook=_encode_other)

@@ -15,6 +15,7 @@ import msgspec
 from starlette.datastructures import UploadFile
 from starlette.routing import BaseRoute
 
+from asgi_api import _pydantic
 from asgi_api.dependencies import Dependant, RequestParam
 from asgi_api.params import FileParam
 from asgi_api.request_body import BodyField, FormBody, FormField
@@ -57,19 +58,31 @@ def _title(name: str) -> str:
 
 
 class _Schemas:
-    """Collects every type first, so one msgspec call names all components consistently."""
+    """Collects every type first, so one call per backend names all components consistently:
+    msgspec's for its types, pydantic's (validation or serialisation mode) for pydantic types."""
 
     def __init__(self) -> None:
-        self.types: list[Any] = []
+        self.types: list[tuple[Any, str]] = []
 
-    def add(self, tp: Any) -> int:
-        self.types.append(tp)
+    def add(self, tp: Any, mode: str = "validation") -> int:
+        self.types.append((tp, mode))
         return len(self.types) - 1
 
     def build(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        schemas, components = msgspec.json.schema_components(self.types, ref_template=REF + "{name}",
-                                                             schema_hook=_schema_hook)
-        return list(schemas), components
+        pydantic = [_pydantic.uses_pydantic(tp) for tp, _ in self.types]
+        schemas, components = msgspec.json.schema_components(
+            [tp for (tp, _), own in zip(self.types, pydantic, strict=True) if not own],
+            ref_template=REF + "{name}", schema_hook=_schema_hook)
+        found = iter(schemas)
+        result: list[dict[str, Any]] = [{} if own else next(found) for own in pydantic]
+        if any(pydantic):
+            entries = [entry for entry, own in zip(self.types, pydantic, strict=True) if own]
+            generated, definitions = _pydantic.schemas(entries, REF + "{model}")
+            positions = [index for index, own in enumerate(pydantic) if own]
+            for index, schema in zip(positions, generated, strict=True):
+                result[index] = schema
+            components = {**components, **definitions}
+        return result, dict(components)
 
 
 def _security(dependant: Dependant, schemes: dict[str, Any]) -> list[dict[str, list[str]]]:
@@ -131,7 +144,8 @@ def _with_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
 
 def _field_schema(schema: dict[str, Any], name: str, marker: Any, required: bool, default: Any) -> dict[str, Any]:
     schema = _with_constraints(dict(schema), marker.constraints)
-    schema["title"] = marker.title or _title(name)
+    if "$ref" not in schema:
+        schema["title"] = marker.title or _title(name)
     if marker.description:
         schema["description"] = marker.description
     if not required:
@@ -185,8 +199,9 @@ def get_openapi(
             route,
             [(param, schemas.add(param.annotation)) for param in route_params],
             [(field, schemas.add(field.annotation)) for field in body_fields],
-            schemas.add(response_model) if response_model is not None else None,
-            {code: schemas.add(extra["model"]) for code, extra in route.responses.items() if "model" in extra},
+            schemas.add(response_model, "serialization") if response_model is not None else None,
+            {code: schemas.add(extra["model"], "serialization")
+             for code, extra in route.responses.items() if "model" in extra},
         ))
     generated, components = schemas.build()
     validation_used = False
@@ -212,7 +227,7 @@ def get_openapi(
             if body and method in METHODS_WITH_BODY:
                 operation["requestBody"] = _request_body(route, body, generated, components, operation_id)
             operation["responses"] = _responses(
-                route, generated[response_index] if response_index is not None else None,
+                route, operation_id, generated[response_index] if response_index is not None else None,
                 {code: generated[index] for code, index in extra_models.items()})
             if (params or body) and not {"422", "4XX", "default"} & set(operation["responses"]):
                 operation["responses"]["422"] = {
@@ -286,14 +301,17 @@ def _request_body(route: APIRoute, body: list[tuple[BodyField | FormField, int]]
     return {"content": {media_type: {"schema": {"$ref": REF + name}}}, "required": bool(required)}
 
 
-def _responses(route: APIRoute, model_schema: dict[str, Any] | None,
+def _responses(route: APIRoute, operation_id: str, model_schema: dict[str, Any] | None,
                extra_schemas: dict[int | str, dict[str, Any]]) -> dict[str, Any]:
     status = _default_status(route)
     response: dict[str, Any] = {"description": route.response_description}
     media_type = route.response_class.media_type
     if body_allowed(int(status)) and media_type:
         if issubclass(route.response_class, JSONResponse):
-            schema = model_schema if model_schema is not None else {}
+            schema = dict(model_schema) if model_schema is not None else {}
+            if model_schema is not None and "$ref" not in schema:
+                # FastAPI names the response field "Response_<operation id>" and titles it so.
+                schema["title"] = f"Response_{operation_id}".title().replace("_", " ")
         else:
             schema = {"type": "string"}
         response["content"] = {media_type: {"schema": schema}}

@@ -1,0 +1,253 @@
+"""pydantic models on FastAPI and asgi_api: bodies, responses, parameters, errors, OpenAPI documents."""
+
+
+
+import datetime
+import decimal
+from typing import Annotated, Any, Generic, Literal, Optional, TypeVar, Union
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    computed_field,
+    conint,
+    field_validator,
+)
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+
+from tests.framework.parity import call, parity_test, raw_call
+
+T = TypeVar("T")
+Email = Annotated[str, StringConstraints(pattern=r"^[^@ ]+@[^@ ]+$", to_lower=True)]
+
+
+class Tag(BaseModel):
+    name: str = Field(min_length=2, max_length=10)
+
+
+class Item(BaseModel):
+    """An item for sale.\fInternal notes cut from the docs."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = Field(alias="itemName")
+    price: float = Field(gt=0, le=1_000_000)
+    tags: list[Tag] = []
+    note: Optional[str] = None
+    sku: str = Field(default="none", validation_alias=AliasChoices("sku", "SKU"))
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def doubled(self) -> float:
+        return self.price * 2
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    count: int
+
+
+class Cat(BaseModel):
+    kind: Literal["cat"]
+    lives: int = 9
+
+
+class Dog(BaseModel):
+    kind: Literal["dog"]
+    good: bool = True
+
+
+class Pet(BaseModel):
+    pet: Union[Cat, Dog] = Field(discriminator="kind")
+
+
+class Tree(BaseModel):
+    value: int
+    children: list["Tree"] = []
+
+
+class Account(BaseModel):
+    email: Email
+    site: Optional[HttpUrl] = None
+    balance: decimal.Decimal = Field(default=decimal.Decimal("0"), max_digits=6, decimal_places=2)
+    since: datetime.date
+
+    @field_validator("email")
+    @classmethod
+    def not_example(cls, value: str) -> str:
+        if value.endswith("@example.org"):
+            raise ValueError("example addresses are not accepted")
+        return value
+
+
+class Secret(BaseModel):
+    name: str
+    password: str
+
+
+class Public(BaseModel):
+    name: str
+
+
+@pydantic_dataclass
+class Point:
+    x: int
+    y: int = 0
+
+
+class Filters(BaseModel):
+    limit: int = Field(default=10, gt=0, le=100)
+    order: Literal["asc", "desc"] = "asc"
+
+
+def build(fw: Any) -> Any:
+    app = fw.API(title="Shop", version="1")
+
+    @app.post("/items")
+    def create(item: Item) -> Item:
+        return item
+
+    @app.post("/items/embedded")
+    def embedded(item: Annotated[Item, fw.Body(embed=True)], count: Annotated[int, fw.Body()] = 1) -> Any:
+        return {"name": item.name, "count": count}
+
+    @app.get("/page", response_model=Page[Item])
+    def page(n: Annotated[int, fw.Query(gt=0)] = 1) -> Any:
+        return {"items": [{"itemName": "a", "price": 1.5}], "count": n}
+
+    @app.post("/pets")
+    def pets(pet: Pet) -> Pet:
+        return pet
+
+    @app.post("/union")
+    def union(value: Union[Tag, Point]) -> Any:
+        return {"type": type(value).__name__}
+
+    @app.post("/tree")
+    def tree(tree: Tree) -> int:
+        def total(node: Tree) -> int:
+            return node.value + sum(total(child) for child in node.children)
+
+        return total(tree)
+
+    @app.post("/accounts")
+    def account(account: Account) -> Account:
+        return account
+
+    @app.post("/points")
+    def point(point: Point) -> Point:
+        return point
+
+    @app.post("/users", response_model=Public)
+    def user(user: Secret) -> Any:
+        return user
+
+    @app.get("/users/dict", response_model=Public)
+    def user_dict() -> Any:
+        return {"name": "ann", "password": "hidden"}
+
+    @app.get("/broken", response_model=Public)
+    def broken() -> Any:
+        return {"nom": "x"}
+
+    @app.get("/free")
+    def free() -> Any:
+        return {"item": Item(itemName="x", price=2), "point": Point(x=1)}
+
+    @app.get("/unset", response_model=Item, response_model_exclude_unset=True)
+    def unset() -> Any:
+        return Item(itemName="x", price=3)
+
+    @app.get("/none", response_model=Item, response_model_exclude_none=True)
+    def none() -> Any:
+        return {"itemName": "x", "price": 3}
+
+    @app.get("/constrained")
+    def constrained(size: Annotated[int, Field(ge=2)], level: conint(lt=5) = 1,  # type: ignore[valid-type]
+                    contact: Annotated[Optional[Email], fw.Header()] = None) -> Any:
+        return {"size": size, "level": level, "contact": contact}
+
+    @app.get("/search")
+    def search(limit: Annotated[int, fw.Query(le=5)] = 2, tags: Annotated[list[str], fw.Query()] = ()) -> Page[str]:
+        return Page[str](items=list(tags)[:limit], count=len(tags))
+
+    return app
+
+
+test_pydantic_bodies = parity_test(build, [
+    call("POST", "/items", 200, json={"itemName": "lamp", "price": 12, "tags": [{"name": "home"}]}),
+    call("POST", "/items", 200, json={"name": "lamp", "price": 12, "SKU": "L-1"}, id="populate_by_name"),
+    call("POST", "/items", 422, json={"itemName": "lamp", "price": -1, "tags": [{"name": "h"}], "extra": 1},
+         must_reject=True),
+    call("POST", "/items", 422, json={}, id="missing fields"),
+    call("POST", "/items", 422, json=[1, 2], id="a list"),
+    call("POST", "/items", 422, json={"itemName": 5, "price": "cheap"}, id="wrong types"),
+    call("POST", "/items", 422, json={"itemName": "x", "price": 10**400}, id="huge number"),
+    call("POST", "/items", 422, json={"itemName": "x", "price": 2e6}, id="over le"),
+    call("POST", "/items", 422, content=b'{"itemName": "x", "price": ', headers={"content-type": "application/json"},
+         id="malformed JSON"),
+    call("POST", "/items", 422, content=b'{"itemName": "x"}', id="no content type"),
+    call("POST", "/items", 422, id="no body"),
+    raw_call("POST", "/items", 400, headers=[(b"content-type", b"application/json")],
+             body=b'{"itemName": "\xff", "price": 1}', id="invalid UTF-8"),
+    call("POST", "/items", 400, content=b"[" * 5000 + b"]" * 5000, headers={"content-type": "application/json"},
+         id="deep nesting"),
+    call("POST", "/items/embedded", 200, json={"item": {"itemName": "a", "price": 1}, "count": 3}),
+    call("POST", "/items/embedded", 422, json={"item": {"itemName": "a"}, "count": "x"}),
+    call("POST", "/items/embedded", 422, json=[1], id="embedded, not an object"),
+    call("POST", "/pets", 200, json={"pet": {"kind": "dog"}}),
+    call("POST", "/pets", 422, json={"pet": {"kind": "fish"}}, id="discriminator"),
+    call("POST", "/pets", 422, json={"pet": {"lives": 3}}, id="no discriminator"),
+    call("POST", "/union", 200, json={"name": "ab"}),
+    call("POST", "/union", 200, json={"x": 3}),
+    call("POST", "/union", 422, json={"y": "z"}),
+    call("POST", "/tree", 200, json={"value": 1, "children": [{"value": 2, "children": [{"value": 3}]}]}),
+    call("POST", "/tree", 422, json={"value": 1, "children": [{"value": 2, "children": [{"value": "x"}]}]}),
+    call("POST", "/accounts", 200, json={"email": "a@shop.io", "site": "https://shop.io", "balance": "12.5",
+                                         "since": "2024-02-03"}),
+    call("POST", "/accounts", 422, json={"email": "nope", "site": "ftp:/x", "balance": "1234.567",
+                                         "since": "2024-13-01"}),
+    call("POST", "/accounts", 422, json={"email": "b@example.org", "since": "2024-01-01"}, id="validator ctx"),
+    call("POST", "/points", 200, json={"x": "4"}),
+    call("POST", "/points", 422, json={"x": "four"}),
+])
+
+test_pydantic_responses = parity_test(build, [
+    call("GET", "/page?n=2", 200, headers_compared=["content-length"]),
+    call("GET", "/page?n=0", 422),
+    call("POST", "/users", 200, json={"name": "ann", "password": "x"}),
+    call("GET", "/users/dict", 200),
+    call("GET", "/free", 200),
+    call("GET", "/unset", 200, headers_compared=["content-length"]),
+    call("GET", "/none", 200, headers_compared=["content-length"]),
+])
+
+test_pydantic_parameters = parity_test(build, [
+    call("GET", "/constrained?size=3&level=4", 200),
+    call("GET", "/constrained?size=1&level=9", 422),
+    call("GET", "/constrained?size=x", 422),
+    call("GET", "/constrained?size=2", 200, headers={"contact": "a@shop.io"}),
+    call("GET", "/constrained?size=2", 422, headers={"contact": "not an address"}),
+    call("GET", "/search?tags=a&tags=b&tags=c&limit=2", 200),
+    call("GET", "/search?limit=9", 422),
+])
+
+test_pydantic_openapi = parity_test(build, [call("GET", "/openapi.json", 200)])
+
+
+def test_a_server_error_when_the_response_does_not_fit() -> None:
+    import fastapi
+    import pytest
+    from starlette.testclient import TestClient
+
+    import asgi_api
+
+    for framework in (fastapi, asgi_api):
+        app = build(type("fw", (), {"API": getattr(framework, "FastAPI", None) or framework.API,
+                                    "Body": framework.Body, "Query": framework.Query, "Header": framework.Header}))
+        with pytest.raises(Exception, match="nom|name"):
+            TestClient(app).get("/broken")
