@@ -178,11 +178,17 @@ def parse_document(raw: bytes) -> Any:
 
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE_BYTES = re.compile(rb"\xed[\xa0-\xbf]")  # U+D800..U+DFFF written as UTF-8: not valid UTF-8
 
 
 def refuse_lone_surrogates(raw: bytes) -> None:
     """A `\\ud800` escape not paired with another is accepted by JSON parsers but is not text: no
-    response could encode it back (FastAPI fails with a 500 then). Refuse such a body up front."""
+    response could encode it back (FastAPI fails with a 500 then). Refuse such a body up front.
+
+    The same code point sent as raw bytes is invalid UTF-8 (FastAPI's 400), though msgspec reads it.
+    """
+    if b"\xed" in raw and _SURROGATE_BYTES.search(raw) is not None and json.detect_encoding(raw) == "utf-8":
+        raise HTTPException(400, "There was an error parsing the body")
     if b"\\u" not in raw or _SURROGATE_ESCAPE.search(raw) is None:
         return
     try:

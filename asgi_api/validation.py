@@ -224,8 +224,12 @@ def _temporal_problem(text: str) -> str:
 def _parse_datetime(value: Any) -> datetime.datetime:
     if isinstance(value, datetime.datetime):
         return value
-    if isinstance(value, (int, float)) or (isinstance(value, str) and _number(value)):
-        return datetime.datetime.fromtimestamp(float(value), tz=datetime.timezone.utc)
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _TIMESTAMP_TEXT.fullmatch(value)):
+        try:
+            return datetime.datetime.fromtimestamp(float(value), tz=datetime.timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            problem = f"dates {'after 9999' if float(value) > 0 else 'before 0000'} are not supported as unix timestamps"
+            raise Fail("datetime_parsing", f"Input should be a valid datetime, {problem}", {"error": problem}) from None
     try:
         text = value.strip()
         if len(text) == 10:
@@ -277,12 +281,8 @@ def _parse_timedelta(value: Any) -> datetime.timedelta:
         raise Fail("time_delta_parsing", "Input should be a valid timedelta, invalid duration") from None
 
 
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+# Text pydantic reads as a unix timestamp: digits with an optional sign and fraction, no exponent.
+_TIMESTAMP_TEXT = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 
 PARSERS: dict[type, Converter] = {

@@ -24,6 +24,7 @@ from asgi_api.openapi.schema import get_openapi
 from asgi_api.params import Depends, DependsMarker
 from asgi_api.server import services
 from asgi_api.server.api import API_ROUTERS
+from asgi_api.server.api.nul_characters import reject_nul_characters
 from asgi_api.server.database import Database, open_database
 from asgi_api.server.handlers import exception_handlers
 from asgi_api.server.middleware.auth import BasicAuthMiddleware
@@ -78,7 +79,7 @@ def create_api_app(
     async def server_version() -> str:
         return API_VERSION
 
-    shared = [*(dependencies or []), Depends(enforce_minimum_version)]
+    shared = [*(dependencies or []), Depends(enforce_minimum_version), Depends(reject_nul_characters)]
     for router in API_ROUTERS:
         api_app.include_router(router, dependencies=shared)
     api_app.state.settings = settings

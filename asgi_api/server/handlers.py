@@ -2,6 +2,7 @@
 
 - validation errors: 422 with the errors and the request body echoed back;
 - integrity errors (sqlite3, asyncpg, SQLAlchemy): 409 with a generic message, details logged only;
+- values the database cannot hold (out of range, refused text): 422 in the validation shape;
 - missing objects: 404 `{"exception_message": ...}`;
 - retryable database errors: 503 with `Retry-After` (clients retry); anything else: 500.
 """
@@ -16,7 +17,14 @@ from starlette.responses import Response
 
 from asgi_api.exceptions import RequestValidationError
 from asgi_api.responses import JSONResponse
-from asgi_api.server.database.errors import INTEGRITY_ERRORS, RETRYABLE_ERRORS, is_integrity_error, is_retryable_error
+from asgi_api.server.database.errors import (
+    INTEGRITY_ERRORS,
+    INVALID_VALUE_ERRORS,
+    RETRYABLE_ERRORS,
+    is_integrity_error,
+    is_invalid_value_error,
+    is_retryable_error,
+)
 from asgi_api.server.exceptions import ObjectNotFoundError
 
 logger = logging.getLogger("asgi_api.server")
@@ -37,6 +45,14 @@ async def integrity_exception_handler(request: Request, exc: Exception) -> Respo
     return JSONResponse({"detail": INTEGRITY_MESSAGE}, status_code=409)
 
 
+async def invalid_value_exception_handler(request: Request, exc: Exception) -> Response:
+    logger.info("Value the database cannot hold in %s %s: %r", request.method, request.url.path, exc)
+    detail = {"type": "value_error", "loc": ["body"], "input": None,
+              "msg": "Value error, a value is out of the range the database can store"}
+    return JSONResponse({"exception_message": "Invalid request received.", "exception_detail": [detail],
+                         "request_body": None}, status_code=422)
+
+
 async def object_not_found_exception_handler(request: Request, exc: Exception) -> Response:
     return JSONResponse({"exception_message": str(exc)}, status_code=404)
 
@@ -47,6 +63,8 @@ def internal_exception_handler(log_retryable_errors: bool) -> Any:
     async def custom_internal_exception_handler(request: Request, exc: Exception) -> Response:
         if is_integrity_error(exc):
             return await integrity_exception_handler(request, exc)
+        if is_invalid_value_error(exc):
+            return await invalid_value_exception_handler(request, exc)
         if is_retryable_error(exc):
             if log_retryable_errors:
                 logger.error("Retryable error in %s %s", request.method, request.url.path, exc_info=exc)
@@ -70,6 +88,7 @@ def exception_handlers(log_retryable_errors: bool = False) -> dict[Any, Any]:
     internal = internal_exception_handler(log_retryable_errors)
     handlers: dict[Any, Any] = {error: internal for error in RETRYABLE_ERRORS}
     handlers.update({error: integrity_exception_handler for error in INTEGRITY_ERRORS})
+    handlers.update({error: invalid_value_exception_handler for error in INVALID_VALUE_ERRORS})
     handlers.update({
         RequestValidationError: validation_exception_handler,
         ObjectNotFoundError: object_not_found_exception_handler,

@@ -8,6 +8,7 @@ decoding of a string parameter); asgi_api must match it, which also rules out a 
 """
 
 import dataclasses
+import datetime
 import enum
 import math
 from typing import Any
@@ -58,6 +59,10 @@ def build(fw):
     def nobody():
         return {"ok": True}
 
+    @app.post("/when")
+    def when(at: datetime.datetime = fw.Body(embed=True)):
+        return {"at": at}
+
     @app.get("/query")
     def query(n: int = 0, s: str = "", colour: Colour = Colour.red, f: float = 0.0):
         return {"n": n, "s": s, "colour": colour, "finite": math.isfinite(f)}
@@ -92,6 +97,8 @@ test_malformed_json = parity_test(build, [
     call("POST", "/array", 422, content=b"[1, 2,]", headers=JSON, must_reject=True),
     call("POST", "/items", 400, content=b'{"name": "\xff\xfe", "count": 1}', headers=JSON, must_reject=True,
          id="invalid UTF-8 inside a JSON string"),
+    call("POST", "/items", asgi_api_only="FastAPI's json.loads passes the surrogate and fails encoding the reply: 500",
+         content=b'{"name": "\xed\xa0\x80", "count": 1}', headers=JSON, id="a surrogate code point as raw UTF-8 bytes"),
     call("POST", "/items", 422, content=b"\xff\xfe\x00{", headers=JSON, must_reject=True,
          id="binary garbage as JSON"),
     call("POST", "/items", 200, content=b'\xef\xbb\xbf{"name": "x", "count": 1}', headers=JSON,
@@ -102,6 +109,13 @@ test_malformed_json = parity_test(build, [
          id="escaped NUL inside a string"),
     call("POST", "/items", asgi_api_only="FastAPI accepts the lone surrogate and fails encoding the reply: 500",
          content=b'{"name": "\\ud800", "count": 1}', headers=JSON, id="lone surrogate escape"),
+])
+
+test_timestamps_out_of_range = parity_test(build, [
+    call("POST", "/when", 422, json={"at": 1e300}, must_reject=True, id="1e300 seconds"),
+    call("POST", "/when", 422, json={"at": -1e300}, must_reject=True, id="-1e300 seconds"),
+    call("POST", "/when", 422, json={"at": 1e18}, must_reject=True, id="1e18 seconds"),
+    call("POST", "/when", 422, json={"at": "1e300"}, must_reject=True, id="1e300 as a string"),
 ])
 
 test_wrong_content_type = parity_test(build, [

@@ -21,9 +21,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from asgi_api.exceptions import HTTPException
 from asgi_api.params import Depends
 from asgi_api.routing import APIRouter
+from asgi_api.server.api.nul_characters import has_escaped_nul
 from asgi_api.server.api.subscriptions import serve_subscription
 from asgi_api.server.database import Database, Session, utcnow
-from asgi_api.server.database.errors import is_retryable_error
+from asgi_api.server.database.errors import is_invalid_value_error, is_retryable_error
 from asgi_api.server.dependencies import get_database, get_settings, write_session
 from asgi_api.server.models.event_feed import read_state_events
 from asgi_api.server.models.events import InvalidTaskRunEvent, TaskRunChange, record_task_run_change, task_run_change
@@ -111,9 +112,16 @@ async def _authenticate(websocket: WebSocket, database: Database, frame: str | b
 
 
 async def _record(database: Database, frame: str | bytes) -> bool:
-    """Record the task run one frame describes; False only when the database failed transiently."""
+    """Record the task run one frame describes; False only when the database failed transiently.
+
+    Frames the HTTP routes would answer with a 422 (NUL characters, values out of the database's
+    range) are skipped alike on every backend."""
+    raw = frame.encode() if isinstance(frame, str) else frame
+    if has_escaped_nul(raw):
+        logger.warning("Skipping an event with a NUL character on /events/in")
+        return True
     try:
-        change = task_run_change(_decode_event(frame))
+        change = task_run_change(_decode_event(raw))
     except (msgspec.DecodeError, InvalidTaskRunEvent) as exc:
         logger.warning("Skipping an invalid event on /events/in: %s", exc)
         return True
@@ -123,6 +131,9 @@ async def _record(database: Database, frame: str | bytes) -> bool:
         async with database.transaction(write=True) as session:
             await record_task_run_change(session, change)
     except Exception as exc:
+        if is_invalid_value_error(exc):
+            logger.warning("Skipping event %s: a value the database cannot hold: %r", change.state.id, exc)
+            return True
         if is_retryable_error(exc):
             logger.warning("Could not record event %s now: %r", change.state.id, exc)
             return False

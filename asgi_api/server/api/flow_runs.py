@@ -9,7 +9,7 @@ from starlette.responses import Response
 from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Offset, resolve_limit, resolve_offset
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import flow_runs as models
@@ -60,7 +60,7 @@ async def delete_flow_run(id: UUID, session: Session = Depends(write_session)) -
 @router.post("/filter")
 async def read_flow_runs(
     limit: int | None = Body(None),
-    offset: int | None = Body(None),
+    offset: Offset | None = Body(None),
     flows: FlowFilter | None = Body(None),
     flow_runs: FlowRunFilter | None = Body(None),
     task_runs: TaskRunFilter | None = Body(None),

@@ -1,10 +1,24 @@
-"""The `limit` and `offset` body keys of the `/filter` routes, where `null` means the default."""
+"""The `limit`, `offset` and `page` body keys of the `/filter` and `/paginate` routes, where `null`
+means the default."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import msgspec
+
 from asgi_api.exceptions import HTTPException
+from asgi_api.server.schemas.fields import MAX_INT64
+
+__all__ = ["MAX_LIMIT", "Offset", "Page", "resolve_limit", "resolve_offset"]
 
 MAX_LIMIT = 200
+
+Offset = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT64)]
+"""Rows to skip: the database takes at most a 64-bit integer."""
+
+Page = Annotated[int, msgspec.Meta(ge=1, le=MAX_INT64 // MAX_LIMIT)]
+"""A page number whose offset, `(page - 1) * limit`, the database still takes."""
 
 
 def resolve_limit(limit: int | None) -> int:
@@ -17,9 +31,5 @@ def resolve_limit(limit: int | None) -> int:
 
 
 def resolve_offset(offset: int | None) -> int:
-    """`null` -> 0; a negative offset is a 422."""
-    if offset is None:
-        return 0
-    if offset < 0:
-        raise HTTPException(422, "Invalid offset: must be 0 or more.")
-    return offset
+    """`null` -> 0."""
+    return 0 if offset is None else offset

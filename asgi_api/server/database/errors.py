@@ -1,4 +1,4 @@
-"""Which database errors are a client's fault (integrity) and which a client may retry.
+"""Which database errors are a client's fault (integrity, invalid values) and which a client may retry.
 
 The `databases` package surfaces driver exceptions directly (sqlite3 through aiosqlite, asyncpg),
 and SQLAlchemy wraps them when it is used; each class of error is recognised in all three forms.
@@ -9,12 +9,24 @@ from __future__ import annotations
 import sqlite3
 
 import asyncpg.exceptions
+import asyncpg.exceptions._base
 import sqlalchemy.exc
 
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
     sqlite3.IntegrityError,
     asyncpg.exceptions.IntegrityConstraintViolationError,
     sqlalchemy.exc.IntegrityError,
+)
+
+# Values the database cannot hold: a number past a column's range, a datetime past year 9999 once in
+# UTC, text PostgreSQL refuses, an index entry over its size limit. The schemas bound what they can;
+# these catch the rest, so that such a value is the client's 422, never a 500.
+INVALID_VALUE_ERRORS: tuple[type[Exception], ...] = (
+    OverflowError,
+    asyncpg.exceptions.DataError,
+    asyncpg.exceptions._base.DataError,  # seam: asyncpg's client-side "invalid input for query argument"
+    asyncpg.exceptions.ProgramLimitExceededError,
+    sqlalchemy.exc.DataError,
 )
 
 # Errors that go away by trying again: a locked SQLite database, a lost, refused or overloaded
@@ -46,6 +58,10 @@ def _cause(exc: BaseException) -> BaseException:
 
 def is_integrity_error(exc: BaseException) -> bool:
     return isinstance(exc, INTEGRITY_ERRORS) or isinstance(_cause(exc), INTEGRITY_ERRORS)
+
+
+def is_invalid_value_error(exc: BaseException) -> bool:
+    return isinstance(exc, INVALID_VALUE_ERRORS) or isinstance(_cause(exc), INVALID_VALUE_ERRORS)
 
 
 def is_retryable_error(exc: BaseException) -> bool:

@@ -13,7 +13,7 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from asgi_api.server.schemas.fields import DateTime, FlowName, KeyValueLabels, VariableName
+from asgi_api.server.schemas.fields import DateTime, DynamicKey, FlowName, Key, KeyValueLabels, LogLevel, VariableName
 from asgi_api.server.schemas.policies import FlowRunPolicy, TaskRunPolicy
 from asgi_api.server.schemas.states import StateCreate
 from asgi_api.server.schemas.task_inputs import TaskInputs
@@ -56,7 +56,7 @@ class FlowRunCreate(_Labelled, kw_only=True):
     state: StateCreate | None = None
     empirical_policy: FlowRunPolicy = msgspec.field(default_factory=FlowRunPolicy)
     tags: list[str] = msgspec.field(default_factory=list)
-    idempotency_key: str | None = None
+    idempotency_key: Key | None = None
     work_pool_name: str | None = None
     work_queue_name: str | None = None
     job_variables: dict[str, Any] | None = None
@@ -65,9 +65,9 @@ class FlowRunCreate(_Labelled, kw_only=True):
 
 
 class FlowRunUpdate(msgspec.Struct, kw_only=True):
-    """`PATCH /flow_runs/{id}`: only sent fields change."""
+    """`PATCH /flow_runs/{id}`: only sent fields change; a run always has a name (no `null`)."""
 
-    name: str | None | UnsetType = UNSET
+    name: str | UnsetType = UNSET
     flow_version: str | None | UnsetType = UNSET
     parameters: dict[str, Any] | UnsetType = UNSET
     empirical_policy: FlowRunPolicy | UnsetType = UNSET
@@ -79,8 +79,8 @@ class FlowRunUpdate(msgspec.Struct, kw_only=True):
 class TaskRunCreate(_Labelled, kw_only=True):
     """`POST /task_runs/`: an upsert on `(flow_run_id, task_key, dynamic_key)`."""
 
-    task_key: str
-    dynamic_key: str
+    task_key: Key
+    dynamic_key: DynamicKey
     id: UUID | None = None
     name: str | None = None
     flow_run_id: UUID | None = None
@@ -97,7 +97,7 @@ class LogCreate(msgspec.Struct, kw_only=True):
     """One item of the `POST /logs/` array (clients also send `worker_id`; it is ignored)."""
 
     name: str
-    level: int
+    level: LogLevel
     message: str
     timestamp: DateTime
     flow_run_id: UUID | None = None

@@ -20,7 +20,7 @@ from uuid import UUID
 
 import msgspec
 
-from asgi_api.server.schemas.fields import DateTime
+from asgi_api.server.schemas.fields import DateTime, LogLevel
 from asgi_api.server.schemas.states import StateType
 
 
@@ -121,8 +121,8 @@ class SubflowRunsFilter(msgspec.Struct, kw_only=True):
 class LogLevelFilter(msgspec.Struct, kw_only=True):
     """On a log's numeric `level`."""
 
-    ge_: int | None = None
-    le_: int | None = None
+    ge_: LogLevel | None = None
+    le_: LogLevel | None = None
 
 
 class LogTextFilter(msgspec.Struct, kw_only=True):

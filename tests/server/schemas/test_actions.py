@@ -174,9 +174,9 @@ def test_variable_value_length_is_measured_as_compact_json() -> None:
 
 
 def test_patch_bodies_tell_missing_from_null() -> None:
-    update = decode({"name": None, "tags": ["a"]}, FlowRunUpdate)
-    assert update.name is None and update.tags == ["a"]
-    assert update.flow_version is msgspec.UNSET and update.parameters is msgspec.UNSET
+    update = decode({"flow_version": None, "tags": ["a"]}, FlowRunUpdate)
+    assert update.flow_version is None and update.tags == ["a"]
+    assert update.name is msgspec.UNSET and update.parameters is msgspec.UNSET
     assert update.empirical_policy is msgspec.UNSET and update.job_variables is msgspec.UNSET
 
     variable = decode({"value": None}, VariableUpdate)
@@ -186,6 +186,8 @@ def test_patch_bodies_tell_missing_from_null() -> None:
 
 
 def test_patch_bodies_still_validate_what_is_sent() -> None:
+    with pytest.raises(msgspec.ValidationError):
+        decode({"name": None}, FlowRunUpdate)  # a run always has a name
     with pytest.raises(msgspec.ValidationError):
         decode({"name": "Not Valid"}, VariableUpdate)
     with pytest.raises(msgspec.ValidationError):
