@@ -228,7 +228,8 @@ def _parse_datetime(value: Any) -> datetime.datetime:
         try:
             return datetime.datetime.fromtimestamp(float(value), tz=datetime.timezone.utc)
         except (OverflowError, OSError, ValueError):
-            problem = f"dates {'after 9999' if float(value) > 0 else 'before 0000'} are not supported as unix timestamps"
+            when = "after 9999" if float(value) > 0 else "before 0000"
+            problem = f"dates {when} are not supported as unix timestamps"
             raise Fail("datetime_parsing", f"Input should be a valid datetime, {problem}", {"error": problem}) from None
     try:
         text = value.strip()

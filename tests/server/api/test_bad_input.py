@@ -85,7 +85,8 @@ def catalogue(flow_id: str, run_id: str) -> list[tuple[str, str, str, Any, int]]
          {"flow_run_id": run_id, "task_key": "t", "dynamic_key": "0", "cache_expiration": UTC_OVERFLOW}, 422),
         # text over PostgreSQL's index entry size, in uniquely indexed columns
         ("9000-character flow name", "POST", "/flows/", {"name": LONG_TEXT}, 422),
-        ("9000-character idempotency key", "POST", "/flow_runs/", {"flow_id": flow_id, "idempotency_key": LONG_TEXT}, 422),
+        ("9000-character idempotency key", "POST", "/flow_runs/",
+         {"flow_id": flow_id, "idempotency_key": LONG_TEXT}, 422),
         ("9000-character task key", "POST", "/task_runs/",
          {"flow_run_id": run_id, "task_key": LONG_TEXT, "dynamic_key": "0"}, 422),
         ("101-character dynamic key", "POST", "/task_runs/",
@@ -137,7 +138,8 @@ async def test_neighbours_of_bad_inputs_are_stored_faithfully(client: httpx.Asyn
     run = await create_flow_run(client, flow["id"], parameters={"x": escaped_backslash}, idempotency_key="k" * 500)
     read = await client.get(f"/flow_runs/{run['id']}")
     assert read.json()["parameters"] == {"x": escaped_backslash}
-    logs = await client.post("/logs/", json=log(level=32767, timestamp="9999-12-31T23:59:59+00:00", flow_run_id=run["id"]))
+    last_second = "9999-12-31T23:59:59+00:00"
+    logs = await client.post("/logs/", json=log(level=32767, timestamp=last_second, flow_run_id=run["id"]))
     assert logs.status_code == 201, logs.text
     found = await client.post("/logs/filter", json={"logs": {"level": {"ge_": 32767}}, "offset": 0})
     assert [entry["timestamp"] for entry in found.json()] == ["9999-12-31T23:59:59Z"]
