@@ -14,7 +14,7 @@ from starlette.responses import Response
 from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Offset, Page, resolve_limit, resolve_offset
 from asgi_api.server.database import Session, utcnow
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import deployments as models
@@ -91,7 +91,7 @@ async def delete_deployment(id: UUID, session: Session = Depends(write_session))
 @router.post("/filter")
 async def read_deployments(
     limit: int | None = Body(None),
-    offset: int | None = Body(None),
+    offset: Offset | None = Body(None),
     flows: FlowFilter | None = Body(None),
     deployments: DeploymentFilter | None = Body(None),
     sort: DeploymentSort | None = Body(None),
@@ -110,7 +110,7 @@ async def count_deployments(flows: FlowFilter | None = Body(None), deployments: 
 @router.post("/paginate")
 async def paginate_deployments(
     limit: int | None = Body(None),
-    page: Annotated[int, msgspec.Meta(ge=1)] | None = Body(None),
+    page: Page | None = Body(None),
     flows: FlowFilter | None = Body(None),
     deployments: DeploymentFilter | None = Body(None),
     sort: DeploymentSort | None = Body(None),
