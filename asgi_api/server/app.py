@@ -31,6 +31,8 @@ from asgi_api.server.middleware.auth import BasicAuthMiddleware
 from asgi_api.server.middleware.csrf import CsrfMiddleware
 from asgi_api.server.models.csrf import is_valid_token
 from asgi_api.server.services.concurrency_leases import LeaseReclaimer
+from asgi_api.server.services.late_runs import LateRuns
+from asgi_api.server.services.scheduler import Scheduler
 from asgi_api.server.settings import Settings
 from asgi_api.server.ui import normalise_base_path, prepare_ui_directory
 from asgi_api.server.versions import API_VERSION, enforce_minimum_version
@@ -165,7 +167,7 @@ def _fingerprint(directory: Path) -> str:
 
 def background_services(settings: Settings, database: Database) -> list[services.Service]:
     """The services a full server runs beside the API, on its database."""
-    return [LeaseReclaimer(database)]
+    return [LeaseReclaimer(database), Scheduler(database), LateRuns(database)]
 
 
 def _split(value: str) -> list[str]:

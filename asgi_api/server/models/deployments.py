@@ -40,10 +40,10 @@ from asgi_api.server.schemas.schedules import parse_schedule
 from asgi_api.server.schemas.states import StateCreate, StateDetails, StateType
 
 __all__ = [
-    "MAX_RUNS", "MAX_TIME", "MIN_RUNS", "MIN_TIME", "count_deployments", "create_deployment", "create_flow_run",
-    "create_schedules", "delete_deployment",
-    "delete_schedule", "read_deployment", "read_deployment_by_name", "read_deployments", "read_schedules",
-    "schedule_runs", "scheduled_flow_runs", "set_paused", "update_deployment", "update_schedule",
+    "MAX_RUNS", "MAX_TIME", "MIN_RUNS", "MIN_TIME", "claim_for_scheduling", "count_deployments", "create_deployment",
+    "create_flow_run", "create_schedules", "delete_deployment", "delete_schedule", "deployments_to_schedule",
+    "read_deployment", "read_deployment_by_name", "read_deployments", "read_schedules", "schedule_runs",
+    "scheduled_flow_runs", "set_paused", "update_deployment", "update_schedule",
 ]
 
 POLL_TIMEOUT = timedelta(seconds=60)  # READY while polled at least this recently (Prefect's default)
@@ -318,6 +318,34 @@ async def scheduled_flow_runs(session: Session, deployment_ids: list[uuid.UUID],
     return [msgspec.convert(run_from_row(row), FlowRun) for row in await session.fetch_all(query)]
 
 
+async def deployments_to_schedule(session: Session, now: datetime, limit: int) -> list[uuid.UUID]:
+    """Deployments with an active schedule whose scheduler-made runs ahead of `now` are fewer than
+    MIN_RUNS or end before `now + MIN_TIME`: the ones the scheduler has work for, oldest first."""
+    ahead = sa.select(sa.func.count().label("runs"), sa.func.max(_flow_run.c.next_scheduled_start_time).label("last"),
+                      _flow_run.c.deployment_id).where(
+        _flow_run.c.auto_scheduled.is_(True), _flow_run.c.state_type == StateType.SCHEDULED.value,
+        _flow_run.c.next_scheduled_start_time >= now).group_by(_flow_run.c.deployment_id).subquery()
+    active = sa.select(_schedule.c.deployment_id).where(_schedule.c.active.is_(True))
+    query = (sa.select(_deployment.c.id).outerjoin(ahead, ahead.c.deployment_id == _deployment.c.id)
+             .where(_deployment.c.paused.is_(False), _deployment.c.id.in_(active),
+                    sa.or_(ahead.c.runs.is_(None), ahead.c.runs < MIN_RUNS, ahead.c.last < now + MIN_TIME))
+             .order_by(_deployment.c.updated, _deployment.c.id).limit(limit))
+    return [row["id"] for row in await session.fetch_all(query)]
+
+
+_SCHEDULER_LOCK = 0x73636864  # "schd": advisory lock class of the scheduler, one lock per deployment
+
+
+async def claim_for_scheduling(session: Session, deployment_id: uuid.UUID) -> bool:
+    """Whether this transaction may schedule the deployment: on PostgreSQL one process at a time
+    (a transaction-scoped advisory lock, not waited for); SQLite admits one writer anyway. The
+    runs' idempotency keys keep duplicates out even without it; the lock saves the work."""
+    if session.dialect != "postgresql":
+        return True
+    key = sa.func.hashtext(sa.literal(str(deployment_id)))
+    return bool(await session.fetch_val(sa.select(sa.func.pg_try_advisory_xact_lock(_SCHEDULER_LOCK, key))))
+
+
 async def schedule_runs(session: Session, deployment_id: uuid.UUID, *, start: datetime, end: datetime,
                         min_time: timedelta, min_runs: int, max_runs: int) -> int:
     """Create the runs the deployment's active schedules want between `start` and `end`: at least
@@ -335,13 +363,18 @@ async def schedule_runs(session: Session, deployment_id: uuid.UUID, *, start: da
             dates.append(date)
             if len(dates) >= min_runs and date >= start + min_time:
                 break
+        keys = {date: f"scheduled {deployment_id} {schedule.id} {date.isoformat()}" for date in dates}
+        taken = {row["idempotency_key"] for row in await session.fetch_all(sa.select(_flow_run.c.idempotency_key).where(
+            _flow_run.c.flow_id == deployment["flow_id"], _flow_run.c.idempotency_key.in_(list(keys.values()))))}
         for date in dates:
+            if keys[date] in taken:
+                continue
             run = FlowRunCreate(
                 flow_id=deployment["flow_id"], parameters={**deployment["parameters"], **schedule.parameters},
                 state=StateCreate(type=StateType.SCHEDULED, message="Flow run scheduled",
                                   state_details=StateDetails(scheduled_time=date)),
                 tags=["auto-scheduled", *deployment["tags"]], deployment_id=deployment_id,
-                idempotency_key=f"scheduled {deployment_id} {schedule.id} {date.isoformat()}",
+                idempotency_key=keys[date],
                 work_queue_name=deployment["work_queue_name"], labels=_run_labels(deployment),
                 infrastructure_document_id=deployment["infrastructure_document_id"],
             )

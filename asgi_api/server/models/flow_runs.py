@@ -7,6 +7,7 @@ the same transaction as the run, so a run is never seen without one.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -22,6 +23,7 @@ from asgi_api.server.schemas.core import FlowRun
 from asgi_api.server.schemas.filters import FlowFilter, FlowRunFilter, TaskRunFilter
 from asgi_api.server.schemas.names import generate_run_name
 from asgi_api.server.schemas.sorting import FlowRunSort
+from asgi_api.server.schemas.states import StateType
 
 _flow_run = tables.flow_run
 
@@ -94,3 +96,13 @@ async def count_flow_runs(session: Session, flows: FlowFilter | None, flow_runs:
     query = sa.select(sa.func.count()).select_from(_flow_run).where(
         flow_runs_where(session.dialect, flows, flow_runs, task_runs))
     return int(await session.fetch_val(query))
+
+
+async def read_late_runs(session: Session, scheduled_before: datetime, limit: int) -> list[tuple[uuid.UUID, datetime]]:
+    """Runs still "Scheduled" whose start time passed before `scheduled_before`, soonest first,
+    with their scheduled times: the ones to mark Late."""
+    query = (sa.select(_flow_run.c.id, _flow_run.c.next_scheduled_start_time)
+             .where(_flow_run.c.state_type == StateType.SCHEDULED.value, _flow_run.c.state_name == "Scheduled",
+                    _flow_run.c.next_scheduled_start_time <= scheduled_before)
+             .order_by(_flow_run.c.next_scheduled_start_time, _flow_run.c.id).limit(limit))
+    return [(row["id"], row["next_scheduled_start_time"]) for row in await session.fetch_all(query)]

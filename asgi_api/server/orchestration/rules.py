@@ -19,8 +19,9 @@ from asgi_api.server.schemas.states import State, StateDetails, StateType
 
 __all__ = [
     "FLOW_RUN_RULES", "TASK_RUN_RULES", "bypass_cancelling_without_infrastructure", "copy_scheduled_time",
-    "enforce_cancelling_to_cancelled", "handle_flow_terminal_states", "handle_task_terminal_states",
-    "prevent_duplicate_transitions", "prevent_pending_transitions", "retry_failed_flows", "wait_for_scheduled_time",
+    "enforce_cancelling_to_cancelled", "ensure_only_scheduled_flows_marked_late", "handle_flow_terminal_states",
+    "handle_task_terminal_states", "prevent_duplicate_transitions", "prevent_pending_transitions",
+    "retry_failed_flows", "wait_for_scheduled_time",
 ]
 
 
@@ -119,6 +120,16 @@ def prevent_pending_transitions(transition: Transition) -> Outcome | None:
     return _abort(f"This run is in a {initial.type.value} state and cannot transition to a PENDING state.")
 
 
+def ensure_only_scheduled_flows_marked_late(transition: Transition) -> Outcome | None:
+    """Only a run still waiting to start becomes Late: the late-runs service races the process that
+    picks the run up, and must not drag a started run back."""
+    initial, proposed = transition.initial, transition.proposed
+    late = proposed.type is StateType.SCHEDULED and proposed.name == "Late"
+    if late and (initial is None or initial.type is not StateType.SCHEDULED):
+        return _reject("Only scheduled flows can be marked late.")
+    return None
+
+
 def copy_scheduled_time(transition: Transition) -> Outcome | None:
     """SCHEDULED -> PENDING keeps the scheduled time, which `wait_for_scheduled_time` then honours."""
     initial, proposed = transition.initial, transition.proposed
@@ -172,8 +183,8 @@ def _update_policy(transition: Transition, **fields: Any) -> None:
 
 FLOW_RUN_RULES: tuple[Rule, ...] = (
     prevent_duplicate_transitions, handle_flow_terminal_states, enforce_cancelling_to_cancelled,
-    bypass_cancelling_without_infrastructure, prevent_pending_transitions, copy_scheduled_time,
-    wait_for_scheduled_time, retry_failed_flows,
+    bypass_cancelling_without_infrastructure, prevent_pending_transitions, ensure_only_scheduled_flows_marked_late,
+    copy_scheduled_time, wait_for_scheduled_time, retry_failed_flows,
 )
 TASK_RUN_RULES: tuple[Rule, ...] = (
     prevent_duplicate_transitions, handle_task_terminal_states, copy_scheduled_time, wait_for_scheduled_time,

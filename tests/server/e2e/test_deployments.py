@@ -4,11 +4,12 @@ watching CLI follows it (over `/events/out` and `/logs/out`) until it is Complet
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -45,12 +46,16 @@ def prefect_env(server: SubprocessASGIServer, home: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def serve(prefect: Path, server: SubprocessASGIServer, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    """`flow.serve()` running in the background until the deployment is registered."""
+def serve(request: pytest.FixtureRequest, prefect: Path, server: SubprocessASGIServer,
+          tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    """`flow.serve()` running in the background until the deployment is registered (indirect
+    parameter: the seconds between scheduled runs; none by default)."""
+    interval = [str(request.param)] if hasattr(request, "param") else []
     log = open(tmp_path / "serve.log", "w+")
-    process = subprocess.Popen([str(prefect), str(SCRIPTS / "serve_flow.py")], env=prefect_env(server, tmp_path),
+    process = subprocess.Popen([str(prefect), str(SCRIPTS / "serve_flow.py"), *interval],
+                               env=prefect_env(server, tmp_path),
                                cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, text=True,
-                               stdin=subprocess.DEVNULL)
+                               stdin=subprocess.DEVNULL, start_new_session=True)  # its runs' processes too
     try:
         deadline = time.monotonic() + SERVE_START_TIMEOUT
         with httpx.Client(base_url=server.api_url, timeout=10.0, trust_env=False) as api:
@@ -61,12 +66,14 @@ def serve(prefect: Path, server: SubprocessASGIServer, tmp_path: Path) -> Iterat
                 time.sleep(0.5)
         yield process
     finally:
-        process.send_signal(signal.SIGINT)
+        os.killpg(process.pid, signal.SIGINT)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # flow runs still starting up ignore SIGINT
+        process.wait()
         log.close()
 
 
@@ -92,3 +99,41 @@ def test_serve_and_run_a_deployment(prefect: Path, server: SubprocessASGIServer,
         [flow_run] = api.post("/flow_runs/filter", json=runs).json()
         assert (flow_run["state_type"], flow_run["parameters"]) == ("COMPLETED", {"name": "cli"}), flow_run
     assert "WARNING" not in (tmp_path / "serve.log").read_text(), output
+
+
+@pytest.mark.parametrize("server_env", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("serve", [1], indirect=True)
+def test_an_interval_schedule_makes_runs_the_serving_process_executes(
+        server: SubprocessASGIServer, serve: subprocess.Popen[str], tmp_path: Path) -> None:
+    with httpx.Client(base_url=server.api_url, timeout=10.0, trust_env=False) as api:
+        deployment = api.get(f"/deployments/name/{DEPLOYMENT}").json()
+        assert [s["schedule"]["interval"] for s in deployment["schedules"]] == [1.0], deployment
+        completed = {"deployment_id": {"any_": [deployment["id"]]}, "state": {"type": {"any_": ["COMPLETED"]}}}
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while len(done := api.post("/flow_runs/filter", json={"flow_runs": completed}).json()) < 2:
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(1)
+    assert all(run["auto_scheduled"] and "auto-scheduled" in run["tags"] for run in done), done
+    assert all(run["parameters"] == {"name": "served"} for run in done), done
+
+
+@pytest.mark.parametrize("server_env", ["postgresql"], indirect=True)
+def test_two_server_processes_schedule_each_run_once(start_server: Callable[[], SubprocessASGIServer]) -> None:
+    """Both processes run the scheduler on the same database; every scheduled time gets one run."""
+    first, second = start_server(), start_server()
+    with httpx.Client(base_url=first.api_url, timeout=10.0, trust_env=False) as api:
+        flow = api.post("/flows/", json={"name": "twice"}).json()
+        response = api.post("/deployments/", json={"name": "fast", "flow_id": flow["id"],
+                                                    "schedules": [{"schedule": {"interval": 1}}]})
+        assert response.status_code == 201, response.text
+        deployment_id = response.json()["id"]
+    with httpx.Client(base_url=second.api_url, timeout=10.0, trust_env=False) as api:
+        body = {"flow_runs": {"deployment_id": {"any_": [deployment_id]}}}
+        deadline = time.monotonic() + 60
+        while api.post("/flow_runs/count", json=body).json() < 100:  # the first tick makes 100 (MAX_RUNS)
+            assert time.monotonic() < deadline, "the scheduler made no runs"
+            time.sleep(0.5)
+        time.sleep(6)  # a further tick of each process, which must add nothing twice
+        runs = api.post("/flow_runs/filter", json=body).json()
+    times = [run["expected_start_time"] for run in runs]
+    assert len(runs) >= 100 and len(times) == len(set(times)), sorted(times)

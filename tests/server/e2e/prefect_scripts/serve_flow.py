@@ -14,4 +14,5 @@ def greet(name: str = "world") -> str:
 
 if __name__ == "__main__":
     interval = float(sys.argv[1]) if len(sys.argv) > 1 else None  # seconds between scheduled runs
-    greet.serve(name="e2e-served", interval=interval, parameters={"name": "served"})
+    # At most two runs at once: a 1-second schedule must not start a Python process a second.
+    greet.serve(name="e2e-served", interval=interval, parameters={"name": "served"}, limit=2)
