@@ -32,6 +32,7 @@ from asgi_api.server.middleware.csrf import CsrfMiddleware
 from asgi_api.server.models.csrf import is_valid_token
 from asgi_api.server.services.concurrency_leases import LeaseReclaimer
 from asgi_api.server.services.late_runs import LateRuns
+from asgi_api.server.services.pause_expirations import PauseExpirations
 from asgi_api.server.services.scheduler import Scheduler
 from asgi_api.server.settings import Settings
 from asgi_api.server.ui import normalise_base_path, prepare_ui_directory
@@ -167,7 +168,7 @@ def _fingerprint(directory: Path) -> str:
 
 def background_services(settings: Settings, database: Database) -> list[services.Service]:
     """The services a full server runs beside the API, on its database."""
-    return [LeaseReclaimer(database), Scheduler(database), LateRuns(database)]
+    return [LeaseReclaimer(database), Scheduler(database), LateRuns(database), PauseExpirations(database)]
 
 
 def _split(value: str) -> list[str]:

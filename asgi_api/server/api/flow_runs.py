@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from starlette.responses import Response
@@ -16,6 +17,7 @@ from asgi_api.server.models import flow_runs as models
 from asgi_api.server.models.orchestration import set_flow_run_state
 from asgi_api.server.schemas.actions import FlowRunCreate, FlowRunUpdate
 from asgi_api.server.schemas.core import FlowRun
+from asgi_api.server.schemas.fields import KeyValueLabels
 from asgi_api.server.schemas.filters import FlowFilter, FlowRunFilter, TaskRunFilter
 from asgi_api.server.schemas.orchestration import OrchestrationResult
 from asgi_api.server.schemas.sorting import DEFAULT_FLOW_RUN_SORT, FlowRunSort
@@ -86,5 +88,24 @@ async def set_state(id: UUID, response: Response, state: StateCreate = Body(...)
                     session: Session = Depends(write_session)) -> OrchestrationResult:
     """Orchestrate a proposed state: 201 when a new state was stored, 200 when not."""
     outcome = await set_flow_run_state(session, id, state, force=bool(force))
+    response.status_code = 201 if outcome.stored else 200
+    return outcome.result
+
+
+@router.patch("/{id:uuid}/labels", status_code=204)
+async def update_flow_run_labels(id: UUID, labels: KeyValueLabels, session: Session = Depends(write_session)) -> None:
+    """Merge labels into the run's (what workers and `serve` add to say where a run ran)."""
+    if not await models.update_labels(session, id, labels):
+        raise _not_found()
+
+
+@router.post("/{id:uuid}/resume")
+async def resume_flow_run(id: UUID, response: Response, run_input: dict[str, Any] | None = Body(None),
+                          session: Session = Depends(write_session)) -> OrchestrationResult:
+    """Resume a paused run (`resume_flow_run` in Prefect's client): 201 when it moved on.
+    `run_input` is accepted for the client's sake; runs waiting for typed input are not served yet."""
+    outcome = await models.resume_flow_run(session, id)
+    if outcome is None:
+        raise _not_found()
     response.status_code = 201 if outcome.stored else 200
     return outcome.result

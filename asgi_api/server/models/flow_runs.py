@@ -16,14 +16,16 @@ import sqlalchemy as sa
 from asgi_api.server.database import Session, tables, utcnow
 from asgi_api.server.exceptions import ObjectNotFoundError
 from asgi_api.server.models.filters import flow_runs_where
+from asgi_api.server.models.orchestration import SetStateResult, set_flow_run_state
 from asgi_api.server.models.sorting import flow_run_order_by
 from asgi_api.server.models.states import FLOW_RUNS, enter_initial_state, run_from_row, select_runs
 from asgi_api.server.schemas.actions import FlowRunCreate, FlowRunUpdate
 from asgi_api.server.schemas.core import FlowRun
 from asgi_api.server.schemas.filters import FlowFilter, FlowRunFilter, TaskRunFilter
 from asgi_api.server.schemas.names import generate_run_name
+from asgi_api.server.schemas.orchestration import AbortDetails, OrchestrationResult, SetStateStatus
 from asgi_api.server.schemas.sorting import FlowRunSort
-from asgi_api.server.schemas.states import StateType
+from asgi_api.server.schemas.states import StateCreate, StateDetails, StateType
 
 _flow_run = tables.flow_run
 
@@ -106,3 +108,44 @@ async def read_late_runs(session: Session, scheduled_before: datetime, limit: in
                     _flow_run.c.next_scheduled_start_time <= scheduled_before)
              .order_by(_flow_run.c.next_scheduled_start_time, _flow_run.c.id).limit(limit))
     return [(row["id"], row["next_scheduled_start_time"]) for row in await session.fetch_all(query)]
+
+
+async def update_labels(session: Session, flow_run_id: uuid.UUID, labels: dict[str, Any]) -> bool:
+    """Merge `labels` over the run's own; False if there is no such run."""
+    current = await session.fetch_one(sa.select(_flow_run.c.labels).where(_flow_run.c.id == flow_run_id)
+                                      .with_for_update())
+    if current is None:
+        return False
+    await session.execute(sa.update(_flow_run).where(_flow_run.c.id == flow_run_id).values(
+        labels={**(current["labels"] or {}), **labels}, updated=utcnow()))
+    return True
+
+
+async def resume_flow_run(session: Session, flow_run_id: uuid.UUID) -> SetStateResult | None:
+    """Resume a paused run: back to RUNNING in its process, or Scheduled "Resuming" for a suspended
+    one (its process is gone; it is started afresh). An ABORT when it is not paused; None if no run."""
+    flow_run = await read_flow_run(session, flow_run_id)
+    if flow_run is None:
+        return None
+    state = flow_run.state
+    if state is None or state.type is not StateType.PAUSED:
+        details = AbortDetails(reason="Cannot resume a flow run that is not paused.")
+        return SetStateResult(OrchestrationResult(state=None, status=SetStateStatus.ABORT, details=details), False)
+    if state.state_details.pause_reschedule:
+        proposal = StateCreate(type=StateType.SCHEDULED, name="Resuming",
+                               state_details=StateDetails(scheduled_time=utcnow()))
+    else:
+        proposal = StateCreate(type=StateType.RUNNING)
+    return await set_flow_run_state(session, flow_run_id, proposal)
+
+
+async def read_expired_pauses(session: Session, now: datetime, limit: int) -> list[uuid.UUID]:
+    """Paused runs whose `pause_timeout` has passed (looked at among the `limit` oldest pauses)."""
+    query = (select_runs(FLOW_RUNS).where(_flow_run.c.state_type == StateType.PAUSED.value)
+             .order_by(_flow_run.c.updated, _flow_run.c.id).limit(limit))
+    expired = []
+    for row in await session.fetch_all(query):
+        timeout = run_from_row(row)["state"].state_details.pause_timeout
+        if timeout is not None and timeout < now:
+            expired.append(row["id"])
+    return expired

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import msgspec
 
@@ -20,8 +21,8 @@ from asgi_api.server.schemas.states import State, StateDetails, StateType
 __all__ = [
     "FLOW_RUN_RULES", "TASK_RUN_RULES", "bypass_cancelling_without_infrastructure", "copy_scheduled_time",
     "enforce_cancelling_to_cancelled", "ensure_only_scheduled_flows_marked_late", "handle_flow_terminal_states",
-    "handle_task_terminal_states", "prevent_duplicate_transitions", "prevent_pending_transitions",
-    "retry_failed_flows", "wait_for_scheduled_time",
+    "handle_pausing_flows", "handle_resuming_paused_flows", "handle_task_terminal_states",
+    "prevent_duplicate_transitions", "prevent_pending_transitions", "retry_failed_flows", "wait_for_scheduled_time",
 ]
 
 
@@ -120,6 +121,51 @@ def prevent_pending_transitions(transition: Transition) -> Outcome | None:
     return _abort(f"This run is in a {initial.type.value} state and cannot transition to a PENDING state.")
 
 
+def handle_pausing_flows(transition: Transition) -> Outcome | None:
+    """Only a running flow pauses, each pause (by its `pause_key`) once; suspending (a pause that
+    gives up the process and is rescheduled on resume) needs a deployment and no parent flow."""
+    initial, proposed = transition.initial, transition.proposed
+    if proposed.type is not StateType.PAUSED:
+        return None
+    verb = "suspend" if proposed.name == "Suspended" else "pause"
+    if initial is None:
+        return _abort(f"Cannot {verb} flows with no state.")
+    if initial.type is not StateType.RUNNING:
+        return _reject(f"Cannot {verb} flows that are not currently running.")
+    key = proposed.state_details.pause_key or str(uuid4())
+    pause_keys = _policy(transition).pause_keys or []
+    if key in pause_keys:
+        return _reject(f"This {verb} has already fired.")
+    if proposed.state_details.pause_reschedule:
+        if transition.run["parent_task_run_id"] is not None:
+            return _abort(f"Cannot {verb} subflows.")
+        if transition.run["deployment_id"] is None:
+            return _abort(f"Cannot {verb} flows without a deployment.")
+    _update_policy(transition, pause_keys=[*pause_keys, key])
+    return None
+
+
+def handle_resuming_paused_flows(transition: Transition) -> Outcome | None:
+    """A paused run resumes into RUNNING, SCHEDULED or a final state, and not after its
+    `pause_timeout`: then it fails instead."""
+    initial, proposed = transition.initial, transition.proposed
+    if initial is None or initial.type is not StateType.PAUSED:
+        return None
+    if not (proposed.type in (StateType.RUNNING, StateType.SCHEDULED) or proposed.is_final()):
+        return _reject(f"This run cannot transition to the {proposed.type.value} state from the "
+                       f"{initial.type.value} state.")
+    verb = "suspend" if proposed.name == "Suspended" else "pause"
+    shown = (proposed.name or proposed.type.value).lower()
+    if initial.state_details.pause_reschedule and transition.run["deployment_id"] is None:
+        return _reject(f"Cannot reschedule a {shown} flow run without a deployment.")
+    timeout = initial.state_details.pause_timeout
+    if timeout is not None and timeout < datetime.now(UTC):
+        failed = State(type=StateType.FAILED, message=f"The flow was {shown} and never resumed.")
+        return _reject(f"The flow run {verb} has timed out and can no longer resume.", failed)
+    _update_policy(transition, resuming=True)
+    return None
+
+
 def ensure_only_scheduled_flows_marked_late(transition: Transition) -> Outcome | None:
     """Only a run still waiting to start becomes Late: the late-runs service races the process that
     picks the run up, and must not drag a started run back."""
@@ -184,7 +230,8 @@ def _update_policy(transition: Transition, **fields: Any) -> None:
 FLOW_RUN_RULES: tuple[Rule, ...] = (
     prevent_duplicate_transitions, handle_flow_terminal_states, enforce_cancelling_to_cancelled,
     bypass_cancelling_without_infrastructure, prevent_pending_transitions, ensure_only_scheduled_flows_marked_late,
-    copy_scheduled_time, wait_for_scheduled_time, retry_failed_flows,
+    handle_pausing_flows, handle_resuming_paused_flows, copy_scheduled_time, wait_for_scheduled_time,
+    retry_failed_flows,
 )
 TASK_RUN_RULES: tuple[Rule, ...] = (
     prevent_duplicate_transitions, handle_task_terminal_states, copy_scheduled_time, wait_for_scheduled_time,

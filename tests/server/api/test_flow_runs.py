@@ -105,3 +105,13 @@ async def test_state_history(client: httpx.AsyncClient) -> None:
     assert states[-1] == completed
     assert (await client.get(f"/flow_run_states/{completed['id']}")).json() == completed
     assert (await client.get("/flow_run_states/")).status_code == 422
+
+
+async def test_labels_are_merged(client: httpx.AsyncClient) -> None:
+    run = await create_flow_run(client, labels={"a": "1"})
+    response = await client.patch(f"/flow_runs/{run['id']}/labels", json={"b": 2, "a": "x"})
+    assert response.status_code == 204, response.text
+    labels = (await client.get(f"/flow_runs/{run['id']}")).json()["labels"]
+    assert (labels["a"], labels["b"]) == ("x", 2) and "prefect.flow.id" in labels
+    assert (await client.patch(f"/flow_runs/{uuid.uuid4()}/labels", json={})).status_code == 404
+    assert (await client.patch(f"/flow_runs/{run['id']}/labels", json={"nested": {"no": 1}})).status_code == 422

@@ -152,7 +152,7 @@ async def test_cancelling_a_run_with_a_process_waits_for_it(client: httpx.AsyncC
 
 
 async def test_cancelling_a_suspended_run_cancels_it(client: httpx.AsyncClient) -> None:
-    run = await create_flow_run(client)
+    run = await create_flow_run(client, deployment_id=str(uuid.uuid4()))  # suspending needs a deployment
     await set_state(client, run, "RUNNING")
     await set_state(client, run, "PAUSED", name="Suspended", state_details={"pause_reschedule": True})
     result = await set_state(client, run, "CANCELLING", expected_status=201)
@@ -216,3 +216,43 @@ async def test_a_subflows_parent_task_run_follows_the_subflow(client: httpx.Asyn
         assert (task["state_type"], task["state"]["timestamp"]) == (state_type, stored["timestamp"])
         assert task["state"]["state_details"]["child_flow_run_id"] == subflow["id"]
     assert task["run_count"] == 1 and task["end_time"] == stored["timestamp"]
+
+
+async def test_pause_and_resume(client: httpx.AsyncClient) -> None:
+    run = await create_flow_run(client)
+    not_running = await set_state(client, run, "PAUSED", expected_status=200)
+    assert not_running["status"] == "REJECT"
+    await set_state(client, run, "RUNNING")
+    paused = await set_state(client, run, "PAUSED", state_details={"pause_key": "1"}, expected_status=201)
+    assert paused["status"] == "ACCEPT" and (await read(client, run))["empirical_policy"]["pause_keys"] == ["1"]
+    resumed = await client.post(f"/flow_runs/{run['id']}/resume", json={})
+    assert resumed.status_code == 201, resumed.text
+    assert resumed.json()["status"] == "ACCEPT" and resumed.json()["state"]["type"] == "RUNNING"
+    after = await read(client, run)
+    assert after["state_type"] == "RUNNING" and after["empirical_policy"]["resuming"] is True
+    again = await set_state(client, run, "PAUSED", state_details={"pause_key": "1"}, expected_status=200)
+    assert again["status"] == "REJECT" and again["details"]["reason"] == "This pause has already fired."
+    not_paused = await client.post(f"/flow_runs/{run['id']}/resume", json={})
+    assert not_paused.status_code == 200
+    assert not_paused.json() == {"state": None, "status": "ABORT", "details": {
+        "type": "abort_details", "reason": "Cannot resume a flow run that is not paused."}}
+    assert (await client.post(f"/flow_runs/{uuid.uuid4()}/resume", json={})).status_code == 404
+
+
+async def test_a_pause_past_its_timeout_fails_on_resume(client: httpx.AsyncClient) -> None:
+    run = await create_flow_run(client)
+    await set_state(client, run, "RUNNING")
+    past = (datetime.now(timezone.utc) - timedelta(seconds=1)).isoformat()
+    await set_state(client, run, "PAUSED", state_details={"pause_timeout": past})
+    resumed = (await client.post(f"/flow_runs/{run['id']}/resume", json={})).json()
+    assert resumed["status"] == "REJECT" and resumed["state"]["type"] == "FAILED"
+    assert (await read(client, run))["state_type"] == "FAILED"
+
+
+async def test_suspending_needs_a_deployment(client: httpx.AsyncClient) -> None:
+    run = await create_flow_run(client)
+    await set_state(client, run, "RUNNING")
+    suspended = await set_state(client, run, "PAUSED", name="Suspended", state_details={"pause_reschedule": True},
+                                expected_status=200)
+    assert suspended["status"] == "ABORT"
+    assert suspended["details"]["reason"] == "Cannot suspend flows without a deployment."

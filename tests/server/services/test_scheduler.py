@@ -1,5 +1,5 @@
 """The scheduler makes the runs schedules ask for, once, and a broken schedule stops only itself;
-late runs are marked Late unless they were picked up. On each backend."""
+late runs are marked Late unless they were picked up; expired pauses fail. On each backend."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from asgi_api.server.models.orchestration import set_flow_run_state
 from asgi_api.server.schemas.actions import FlowCreate, FlowRunCreate
 from asgi_api.server.schemas.deployments import DeploymentCreate, DeploymentScheduleCreate
 from asgi_api.server.schemas.states import StateCreate, StateDetails, StateType
-from asgi_api.server.services import late_runs
+from asgi_api.server.services import late_runs, pause_expirations
 from asgi_api.server.services.scheduler import Scheduler
 
 pytestmark = pytest.mark.anyio
@@ -106,3 +106,21 @@ async def test_late_runs(database: Database) -> None:
             sa.select(run.id, run.state_name, run.next_scheduled_start_time, run.expected_start_time))}
     assert [rows[run_id]["state_name"] for run_id in ids] == ["Late", "Pending", "Scheduled"]
     assert rows[ids[0]]["next_scheduled_start_time"] == rows[ids[0]]["expected_start_time"]
+
+
+async def test_expired_pauses_fail(database: Database) -> None:
+    async with database.transaction(write=True) as session:
+        flow, _ = await flows.create_flow(session, FlowCreate(name="etl"))
+        ids = []
+        for seconds in (-1, 300, None):  # expired, not yet, no timeout
+            created, _ = await create_flow_run(session, FlowRunCreate(flow_id=flow.id))
+            await set_flow_run_state(session, created.id, StateCreate(type=StateType.RUNNING))
+            timeout = None if seconds is None else utcnow() + timedelta(seconds=seconds)
+            await set_flow_run_state(session, created.id, StateCreate(
+                type=StateType.PAUSED, state_details=StateDetails(pause_timeout=timeout)))
+            ids.append(created.id)
+    await pause_expirations.PauseExpirations(database).run_once()
+    run = tables.flow_run.c
+    async with database.transaction() as session:
+        states = {row["id"]: row["state_type"] for row in await session.fetch_all(sa.select(run.id, run.state_type))}
+    assert [states[run_id] for run_id in ids] == ["FAILED", "PAUSED", "PAUSED"]
