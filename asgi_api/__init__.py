@@ -5,11 +5,11 @@ from starlette.background import BackgroundTasks
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from asgi_api.applications import API
 from asgi_api.dependencies import response_scoped_dependency
-from asgi_api.exceptions import HTTPException, RequestValidationError
+from asgi_api.exceptions import HTTPException, RequestValidationError, WebSocketException
 from asgi_api.params import Body, Cookie, Depends, File, Form, Header, Path, Query, Security
 from asgi_api.routing import APIRoute, APIRouter, APIWebSocketRoute, method_paths_from_routes
 
@@ -36,6 +36,8 @@ __all__ = [
     "Security",
     "UploadFile",
     "WebSocket",
+    "WebSocketDisconnect",
+    "WebSocketException",
     "method_paths_from_routes",
     "response_scoped_dependency",
     "status",

@@ -6,6 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.exceptions import WebSocketException
+
+__all__ = ["HTTPException", "RequestValidationError", "ResponseValidationError", "WebSocketException",
+           "WebSocketRequestValidationError"]
 
 
 class HTTPException(StarletteHTTPException):
@@ -37,6 +41,10 @@ class RequestValidationError(Exception):
 
     def __str__(self) -> str:
         return f"{len(self._errors)} validation error(s): {self._errors}"
+
+
+class WebSocketRequestValidationError(RequestValidationError):
+    """Invalid parameters of a WebSocket endpoint (the connection is closed with 1008)."""
 
 
 class ResponseValidationError(Exception):

@@ -132,11 +132,14 @@ def _encode_free(value: Any) -> bytes:
     return _free_encoder.encode(jsonable(value))
 
 
-def serializer(model: Any, *, exclude_unset: bool = False, exclude_none: bool = False) -> Callable[[Any], bytes]:
+def serializer(model: Any, *, include: Any = None, exclude: Any = None, by_alias: bool = True,
+               exclude_unset: bool = False, exclude_defaults: bool = False,
+               exclude_none: bool = False) -> Callable[[Any], bytes]:
     """The function that turns a return value into JSON bytes, prepared once per route.
 
-    `exclude_unset` drops what a returned dict did not have (model defaults filled in by the
-    conversion); `exclude_none` drops null fields - FastAPI's `response_model_exclude_*` switches.
+    FastAPI's `response_model_*` switches: `include`/`exclude` (sets of field names, or dicts for
+    nested fields), `by_alias=False` (field names instead of renamed keys), `exclude_unset` (what a
+    returned dict did not have), `exclude_defaults` and `exclude_none`.
     """
     if model is None:
         return _encode_free
@@ -145,18 +148,70 @@ def serializer(model: Any, *, exclude_unset: bool = False, exclude_none: bool = 
     encode, convert = _model_encoder.encode, converter(model)
     if dataclasses.is_dataclass(model):
         exclude_unset = False  # pydantic counts every field of a dataclass as set
-    if not (exclude_unset or exclude_none):
+    if not (exclude_unset or exclude_none or exclude_defaults or include is not None or exclude is not None
+            or not by_alias):
         return lambda value: encode(convert(value))
 
     def trimmed(value: Any) -> bytes:
-        data = msgspec.to_builtins(convert(value), enc_hook=_encode_other)
+        converted = convert(value)
+        data = _dump(converted, by_alias, exclude_defaults) if exclude_defaults or not by_alias else \
+            msgspec.to_builtins(converted, enc_hook=_encode_other)
         if exclude_unset:
             data = _only_given(data, value)
+        if include is not None or exclude is not None:
+            data = _pick(data, include, exclude)
         if exclude_none:
             data = _without_none(data)
         return encode(data)
 
     return trimmed
+
+
+def _dump(value: Any, by_alias: bool, exclude_defaults: bool) -> Any:
+    """Structs and dataclasses as dicts, keyed by field name unless `by_alias`, defaults left out if asked."""
+    if isinstance(value, msgspec.Struct):
+        return {(field.encode_name if by_alias else field.name): _dump(item, by_alias, exclude_defaults)
+                for field in msgspec.structs.fields(value)
+                if not (exclude_defaults and _is_default(item := getattr(value, field.name), field))}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: _dump(getattr(value, field.name), by_alias, exclude_defaults)
+                for field in dataclasses.fields(value)
+                if not (exclude_defaults and field.default is not dataclasses.MISSING
+                        and getattr(value, field.name) == field.default)}
+    if isinstance(value, dict):
+        return {key: _dump(item, by_alias, exclude_defaults) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_dump(item, by_alias, exclude_defaults) for item in value]
+    return msgspec.to_builtins(value, enc_hook=_encode_other)
+
+
+def _is_default(value: Any, field: msgspec.structs.FieldInfo) -> bool:
+    if field.default is not msgspec.NODEFAULT:
+        return bool(value == field.default)
+    return field.default_factory is not msgspec.NODEFAULT and bool(value == field.default_factory())
+
+
+def _pick(data: Any, include: Any, exclude: Any) -> Any:
+    """`data` with only the `include`d and none of the `exclude`d keys (sets, or dicts for nested keys)."""
+    if isinstance(data, list):
+        return [_pick(item, include, exclude) for item in data]
+    if not isinstance(data, dict):
+        return data
+    result = {}
+    for key, item in data.items():
+        if include is not None and key not in include:
+            continue
+        if exclude is not None and key in exclude and not isinstance(exclude, dict):
+            continue
+        inner_include = include.get(key) if isinstance(include, dict) else None
+        inner_exclude = exclude.get(key) if isinstance(exclude, dict) else None
+        if inner_exclude is ...:
+            continue
+        if isinstance(inner_include, (set, dict)) or isinstance(inner_exclude, (set, dict)):
+            item = _pick(item, inner_include if isinstance(inner_include, (set, dict)) else None,
+                         inner_exclude if isinstance(inner_exclude, (set, dict)) else None)
+        result[key] = item
+    return result
 
 
 def _only_given(data: Any, given: Any) -> Any:
@@ -174,14 +229,3 @@ def _without_none(data: Any) -> Any:
     if isinstance(data, list):
         return [_without_none(item) for item in data]
     return data
-
-
-def to_content(model: Any) -> Callable[[Any], Any]:
-    """For a non-JSON `response_class`: the return value as plain Python data."""
-    if model is None:
-        return lambda value: (value if isinstance(value, (str, bytes))
-                              else msgspec.to_builtins(value, enc_hook=_encode_other))
-    if _pydantic.uses_pydantic(model):
-        return _pydantic.to_content(model)
-    convert = converter(model)
-    return lambda value: msgspec.to_builtins(convert(value), enc_hook=_encode_other)

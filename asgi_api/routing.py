@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
+import msgspec
 from starlette import status
 from starlette._utils import get_route_path  # seam: starlette private _utils.get_route_path (path below root_path)
 from starlette.requests import Request
@@ -67,7 +68,11 @@ class APIRoute(Route):
         endpoint: Callable[..., Any],
         *,
         response_model: Any = UNSET,
+        response_model_include: Any = None,
+        response_model_exclude: Any = None,
+        response_model_by_alias: bool = True,
         response_model_exclude_unset: bool = False,
+        response_model_exclude_defaults: bool = False,
         response_model_exclude_none: bool = False,
         status_code: int | None = None,
         tags: list[str] | None = None,
@@ -85,6 +90,8 @@ class APIRoute(Route):
         dependency_overrides_provider: Any = None,
         openapi_extra: dict[str, Any] | None = None,
         strict_content_type: bool = True,
+        callbacks: list[BaseRoute] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
     ) -> None:
         assert path.startswith("/"), "Routed paths must start with '/'"
         self.path = path
@@ -93,8 +100,14 @@ class APIRoute(Route):
         self.methods = {method.upper() for method in methods or ("GET",)}
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
         self.response_model = response_model_of(endpoint) if response_model is UNSET else response_model
+        self.response_model_include = response_model_include
+        self.response_model_exclude = response_model_exclude
+        self.response_model_by_alias = response_model_by_alias
         self.response_model_exclude_unset = response_model_exclude_unset
+        self.response_model_exclude_defaults = response_model_exclude_defaults
         self.response_model_exclude_none = response_model_exclude_none
+        self.callbacks = callbacks
+        self.generate_unique_id_function = generate_unique_id_function
         self.status_code = status_code
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
@@ -118,13 +131,19 @@ class APIRoute(Route):
         ]
         self.body = body_reader(self.dependant.flat_body(), strict_content_type)
         self._stacks = self.dependant.has_generators() or isinstance(self.body, FormBody)
-        self._json = issubclass(response_class, JSONResponse)
-        self._encode = _responses.serializer(self.response_model, exclude_unset=response_model_exclude_unset,
-                                             exclude_none=response_model_exclude_none)
-        self._content = _responses.to_content(self.response_model)
+        # Our JSONResponse gets the bytes encoded here; any other class (a JSONResponse subclass with
+        # its own render() or media type, HTML, ...) gets the JSON-ready data, as FastAPI hands it.
+        self._json = response_class is JSONResponse
+        self._encode = _responses.serializer(
+            self.response_model, include=response_model_include, exclude=response_model_exclude,
+            by_alias=response_model_by_alias, exclude_unset=response_model_exclude_unset,
+            exclude_defaults=response_model_exclude_defaults, exclude_none=response_model_exclude_none)
         self._override_plans: dict[Any, Dependant] = {}
         self.siblings: list[BaseRoute] = [self]  # the routes of the router holding this one
         self.app = self.handle_request
+
+    def _content(self, content: Any) -> Any:
+        return content if isinstance(content, str) else msgspec.json.decode(self._encode(content))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] not in self.methods:
@@ -286,6 +305,8 @@ class APIRouter(Router):
         deprecated: bool | None = None,
         include_in_schema: bool = True,
         strict_content_type: bool = True,
+        callbacks: list[BaseRoute] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
     ) -> None:
         if on_startup or on_shutdown:
             lifespan = _with_event_handlers(lifespan, list(on_startup or []), list(on_shutdown or []))
@@ -302,6 +323,8 @@ class APIRouter(Router):
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
         self.strict_content_type = strict_content_type
+        self.callbacks = list(callbacks or [])
+        self.generate_unique_id_function = generate_unique_id_function
 
     def add_api_route(
         self,
@@ -309,7 +332,11 @@ class APIRouter(Router):
         endpoint: Callable[..., Any],
         *,
         response_model: Any = UNSET,
+        response_model_include: Any = None,
+        response_model_exclude: Any = None,
+        response_model_by_alias: bool = True,
         response_model_exclude_unset: bool = False,
+        response_model_exclude_defaults: bool = False,
         response_model_exclude_none: bool = False,
         status_code: int | None = None,
         tags: list[str] | None = None,
@@ -327,6 +354,8 @@ class APIRouter(Router):
         route_class_override: type[APIRoute] | None = None,
         openapi_extra: dict[str, Any] | None = None,
         strict_content_type: bool | None = None,
+        callbacks: list[BaseRoute] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
     ) -> None:
         """Add an endpoint under this router's prefix, with the router's tags, dependencies and responses."""
         route_class = route_class_override or self.route_class
@@ -334,7 +363,11 @@ class APIRouter(Router):
             self.prefix + path,
             endpoint,
             response_model=response_model,
+            response_model_include=response_model_include,
+            response_model_exclude=response_model_exclude,
+            response_model_by_alias=response_model_by_alias,
             response_model_exclude_unset=response_model_exclude_unset,
+            response_model_exclude_defaults=response_model_exclude_defaults,
             response_model_exclude_none=response_model_exclude_none,
             status_code=status_code,
             tags=[*self.tags, *(tags or [])],
@@ -352,6 +385,8 @@ class APIRouter(Router):
             dependency_overrides_provider=self.dependency_overrides_provider,
             openapi_extra=openapi_extra,
             strict_content_type=self.strict_content_type if strict_content_type is None else strict_content_type,
+            callbacks=[*self.callbacks, *(callbacks or [])] or None,
+            generate_unique_id_function=generate_unique_id_function or self.generate_unique_id_function,
         )
         route.siblings = self.routes
         self.routes.append(route)
@@ -417,6 +452,8 @@ class APIRouter(Router):
         responses: dict[int | str, dict[str, Any]] | None = None,
         deprecated: bool | None = None,
         include_in_schema: bool = True,
+        callbacks: list[BaseRoute] | None = None,
+        generate_unique_id_function: Callable[[APIRoute], str] | None = None,
     ) -> None:
         """Copy `router`'s routes in under `prefix`, adding the given tags, dependencies and responses."""
         assert not prefix or (prefix.startswith("/") and not prefix.endswith("/")), \
@@ -428,7 +465,11 @@ class APIRouter(Router):
                     prefix + route.path,
                     route.endpoint,
                     response_model=route.response_model,
+                    response_model_include=route.response_model_include,
+                    response_model_exclude=route.response_model_exclude,
+                    response_model_by_alias=route.response_model_by_alias,
                     response_model_exclude_unset=route.response_model_exclude_unset,
+                    response_model_exclude_defaults=route.response_model_exclude_defaults,
                     response_model_exclude_none=route.response_model_exclude_none,
                     status_code=route.status_code,
                     tags=[*(tags or []), *route.tags],
@@ -447,6 +488,8 @@ class APIRouter(Router):
                     route_class_override=type(route),
                     openapi_extra=route.openapi_extra,
                     strict_content_type=route.strict_content_type,
+                    callbacks=[*(callbacks or []), *(route.callbacks or [])] or None,
+                    generate_unique_id_function=route.generate_unique_id_function or generate_unique_id_function,
                 )
             elif isinstance(route, APIWebSocketRoute):
                 self.add_api_websocket_route(prefix + route.path, route.endpoint, name=route.name,

@@ -208,7 +208,7 @@ def get_openapi(
     security_schemes: dict[str, Any] = {}
     paths: dict[str, dict[str, Any]] = {}
     for route, params, body, response_index, extra_models in plans:
-        operation_id = route.operation_id or name_of(route)
+        operation_id = route.operation_id or (route.generate_unique_id_function or name_of)(route)
         for method in sorted(route.methods):
             operation: dict[str, Any] = {}
             if route.tags:

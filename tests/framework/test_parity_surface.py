@@ -1,0 +1,153 @@
+"""FastAPI's module paths, `jsonable_encoder`, `response_model_*` switches and custom response classes,
+on FastAPI and asgi_api."""
+
+import dataclasses
+import datetime
+import decimal
+import enum
+import importlib
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.framework.parity import call, parity_test
+
+MODULE_NAMES = {
+    "responses": ["JSONResponse", "HTMLResponse", "PlainTextResponse", "RedirectResponse", "StreamingResponse",
+                  "FileResponse", "Response"],
+    "security": ["OAuth2PasswordBearer", "HTTPBasic", "HTTPBearer", "APIKeyHeader", "SecurityScopes"],
+    "encoders": ["jsonable_encoder"],
+    "middleware": ["Middleware"],
+    "middleware.cors": ["CORSMiddleware"],
+    "middleware.gzip": ["GZipMiddleware"],
+    "middleware.trustedhost": ["TrustedHostMiddleware"],
+    "middleware.httpsredirect": ["HTTPSRedirectMiddleware"],
+    "middleware.wsgi": ["WSGIMiddleware"],
+    "staticfiles": ["StaticFiles"],
+    "websockets": ["WebSocket", "WebSocketDisconnect", "WebSocketState"],
+    "background": ["BackgroundTasks"],
+    "concurrency": ["run_in_threadpool", "iterate_in_threadpool", "run_until_first_complete"],
+    "exception_handlers": ["http_exception_handler", "request_validation_exception_handler"],
+    "exceptions": ["HTTPException", "RequestValidationError", "WebSocketException"],
+    "testclient": ["TestClient"],
+    "requests": ["Request", "HTTPConnection"],
+    "datastructures": ["UploadFile", "FormData", "Headers", "QueryParams", "State", "URL"],
+}
+
+
+@pytest.mark.parametrize("module", sorted(MODULE_NAMES))
+def test_fastapi_module_paths(module: str) -> None:
+    """Every name imported from these FastAPI modules is importable from the asgi_api module of the same path."""
+    for name in MODULE_NAMES[module]:
+        assert hasattr(importlib.import_module(f"fastapi.{module}"), name)
+        assert hasattr(importlib.import_module(f"asgi_api.{module}"), name), f"asgi_api.{module}.{name}"
+
+
+class Color(enum.Enum):
+    red = "red"
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int = 0
+    label: str | None = None
+
+
+class Thing:
+    def __init__(self) -> None:
+        self.name = "thing"
+        self.size = 3
+
+
+VALUES: list[Any] = [
+    {"a": 1, "b": None, "_sa_state": 1}, [1, "x", None], (1, 2), {3}, frozenset({4}),
+    datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), datetime.date(2024, 1, 2),
+    datetime.time(3, 4), datetime.timedelta(hours=1, microseconds=5), decimal.Decimal("1.50"), decimal.Decimal("7"),
+    uuid.UUID(int=5), Color.red, b"bytes", Point(1), [Point(2, 3, "p")], {"nested": {"p": Point(1)}}, Thing(),
+]
+
+
+def encoded(module: str, value: Any, **options: Any) -> str:
+    encoder = importlib.import_module(f"{module}.encoders").jsonable_encoder
+    return json.dumps(encoder(value, **options), sort_keys=True)
+
+
+@pytest.mark.parametrize("value", VALUES, ids=[type(value).__name__ for value in VALUES])
+def test_jsonable_encoder(value: Any) -> None:
+    assert encoded("asgi_api", value) == encoded("fastapi", value)
+
+
+@pytest.mark.parametrize("options", [{"exclude_none": True}, {"include": {"a"}}, {"exclude": ["a"]},
+                                     {"custom_encoder": {int: str}}, {"sqlalchemy_safe": False}])
+def test_jsonable_encoder_options(options: dict[str, Any]) -> None:
+    value = {"a": 1, "b": None, "_sa_state": 2}
+    assert encoded("asgi_api", value, **options) == encoded("fastapi", value, **options)
+
+
+@dataclasses.dataclass
+class Item:
+    name: str
+    price: float = 1.0
+    tags: list[str] = dataclasses.field(default_factory=list)
+    owner: Point | None = None
+
+
+def build(fw):
+    app = fw.API()
+    item = {"name": "a", "price": 1.0, "tags": ["x"], "owner": {"x": 1, "y": 2, "label": None}}
+
+    class Pretty(fw.responses.JSONResponse):
+        media_type = "application/vnd.pretty+json"
+
+        def render(self, content: Any) -> bytes:
+            return json.dumps({"wrapped": content}, sort_keys=True).encode()
+
+    @app.get("/include", response_model=Item, response_model_include={"name", "owner"})
+    def include():
+        return item
+
+    @app.get("/exclude", response_model=Item, response_model_exclude={"tags"})
+    def exclude():
+        return item
+
+    @app.get("/nested", response_model=Item, response_model_exclude={"owner": {"label"}})
+    def nested():
+        return item
+
+    @app.get("/defaults", response_model=Item, response_model_exclude_defaults=True)
+    def defaults():
+        return {"name": "a", "price": 1.0, "tags": [], "owner": {"x": 1, "y": 0}}
+
+    @app.get("/pretty", response_class=Pretty)
+    def pretty():
+        return {"when": datetime.date(2024, 1, 2), "amount": decimal.Decimal("2.5")}
+
+    @app.get("/pretty-model", response_class=Pretty, response_model=Item)
+    def pretty_model():
+        return item
+
+    @app.get("/html", response_class=fw.responses.HTMLResponse)
+    def html():
+        return "<p>hi</p>"
+
+    @app.get("/text", response_class=fw.responses.PlainTextResponse, status_code=201)
+    def text():
+        return "plain"
+
+    return app
+
+
+test_response_options = parity_test(build, [
+    call("GET", "/include", 200),
+    call("GET", "/exclude", 200),
+    call("GET", "/nested", 200),
+    call("GET", "/defaults", 200),
+    call("GET", "/pretty", 200),
+    call("GET", "/pretty-model", 200),
+    call("GET", "/html", 200),
+    call("GET", "/text", 201),
+    call("GET", "/openapi.json", 200),
+])
