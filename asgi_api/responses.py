@@ -176,13 +176,18 @@ def _dump(value: Any, by_alias: bool, exclude_defaults: bool) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {field.name: _dump(getattr(value, field.name), by_alias, exclude_defaults)
                 for field in dataclasses.fields(value)
-                if not (exclude_defaults and field.default is not dataclasses.MISSING
-                        and getattr(value, field.name) == field.default)}
+                if not (exclude_defaults and _is_dataclass_default(getattr(value, field.name), field))}
     if isinstance(value, dict):
         return {key: _dump(item, by_alias, exclude_defaults) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_dump(item, by_alias, exclude_defaults) for item in value]
     return msgspec.to_builtins(value, enc_hook=_encode_other)
+
+
+def _is_dataclass_default(value: Any, field: dataclasses.Field[Any]) -> bool:
+    if field.default is not dataclasses.MISSING:
+        return bool(value == field.default)
+    return field.default_factory is not dataclasses.MISSING and bool(value == field.default_factory())
 
 
 def _is_default(value: Any, field: msgspec.structs.FieldInfo) -> bool:

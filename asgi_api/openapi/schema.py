@@ -73,6 +73,8 @@ class _Schemas:
         schemas, components = msgspec.json.schema_components(
             [tp for (tp, _), own in zip(self.types, pydantic, strict=True) if not own],
             ref_template=REF + "{name}", schema_hook=_schema_hook)
+        for component in components.values():
+            _as_pydantic_writes(component)
         found = iter(schemas)
         result: list[dict[str, Any]] = [{} if own else next(found) for own in pydantic]
         if any(pydantic):
@@ -83,6 +85,20 @@ class _Schemas:
                 result[index] = schema
             components = {**components, **definitions}
         return result, dict(components)
+
+
+def _refers(schema: dict[str, Any]) -> bool:
+    return "$ref" in schema or any("$ref" in member for member in schema.get("anyOf", ()))
+
+
+def _as_pydantic_writes(component: dict[str, Any]) -> None:
+    """Model properties as FastAPI documents them: a title on each (but references), and no
+    `null` or factory-made (`[]`, `{}`) defaults."""
+    for name, schema in component.get("properties", {}).items():
+        if "default" in schema and schema["default"] in (None, [], {}):
+            del schema["default"]
+        if "title" not in schema and not _refers(schema):
+            schema["title"] = _title(name)
 
 
 def _security(dependant: Dependant, schemes: dict[str, Any]) -> list[dict[str, list[str]]]:

@@ -96,7 +96,7 @@ class Item:
 
 
 def build(fw):
-    app = fw.API()
+    app = fw.API(title="Shop")
     item = {"name": "a", "price": 1.0, "tags": ["x"], "owner": {"x": 1, "y": 2, "label": None}}
 
     class Pretty(fw.responses.JSONResponse):
