@@ -5,6 +5,7 @@ watching CLI follows it (over `/events/out` and `/logs/out`) until it is Complet
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -97,7 +98,7 @@ def test_serve_and_run_a_deployment(prefect: Path, server: SubprocessASGIServer,
         assert deployment["status"] == "READY", deployment
         runs = {"flow_runs": {"deployment_id": {"any_": [deployment["id"]]}}}
         [flow_run] = api.post("/flow_runs/filter", json=runs).json()
-        assert (flow_run["state_type"], flow_run["parameters"]) == ("COMPLETED", {"name": "cli"}), flow_run
+        assert (flow_run["state_type"], flow_run["parameters"]["name"]) == ("COMPLETED", "cli"), flow_run
     assert "WARNING" not in (tmp_path / "serve.log").read_text(), output
 
 
@@ -114,7 +115,7 @@ def test_an_interval_schedule_makes_runs_the_serving_process_executes(
             assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
             time.sleep(1)
     assert all(run["auto_scheduled"] and "auto-scheduled" in run["tags"] for run in done), done
-    assert all(run["parameters"] == {"name": "served"} for run in done), done
+    assert all(run["parameters"]["name"] == "served" for run in done), done
 
 
 @pytest.mark.parametrize("server_env", ["postgresql"], indirect=True)
@@ -137,3 +138,46 @@ def test_two_server_processes_schedule_each_run_once(start_server: Callable[[], 
         runs = api.post("/flow_runs/filter", json=body).json()
     times = [run["expected_start_time"] for run in runs]
     assert len(runs) >= 100 and len(times) == len(set(times)), sorted(times)
+
+
+@pytest.mark.parametrize("server_env", ["sqlite"], indirect=True)
+def test_pause_and_resume(prefect: Path, server: SubprocessASGIServer, tmp_path: Path) -> None:
+    """`pause_flow_run` + `resume_flow_run` completes; a pause nobody resumes in time fails."""
+    run = subprocess.run([str(prefect), str(SCRIPTS / "pause_resume.py")], env=prefect_env(server, tmp_path),
+                         cwd=tmp_path, capture_output=True, text=True, timeout=RUN_TIMEOUT, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, f"{run.stdout}\n{run.stderr}"
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert report["resumed"] == [report["first"]] and report["first_result"] == "resumed", report
+    assert report["second_type"] == "FAILED", report
+    with httpx.Client(base_url=server.api_url, timeout=10.0, trust_env=False) as api:
+        first = api.get(f"/flow_runs/{report['first']}").json()
+        states = api.get("/flow_run_states/", params={"flow_run_id": report["first"]}).json()
+        history = [state["type"] for state in states]
+        assert first["state_type"] == "COMPLETED" and "PAUSED" in history, (first, history)
+        assert api.get(f"/flow_runs/{report['second']}").json()["state_type"] == "FAILED"
+
+
+@pytest.mark.parametrize("server_env", ["sqlite"], indirect=True)
+def test_cancelling_a_running_served_flow(prefect: Path, server: SubprocessASGIServer, serve: subprocess.Popen[str],
+                                          tmp_path: Path) -> None:
+    """`prefect flow-run cancel` on a running served run: the serving process stops it, Cancelled."""
+    env = prefect_env(server, tmp_path)
+    cli = str(prefect.parent / "prefect")
+    with httpx.Client(base_url=server.api_url, timeout=10.0, trust_env=False) as api:
+        deployment = api.get(f"/deployments/name/{DEPLOYMENT}").json()
+        created = api.post(f"/deployments/{deployment['id']}/create_flow_run", json={"parameters": {"sleep": 600}})
+        run_id = created.json()["id"]
+
+        def state_of() -> str:
+            return str(api.get(f"/flow_runs/{run_id}").json()["state_type"])
+
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while state_of() != "RUNNING":
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.5)
+        cancel = subprocess.run([cli, "flow-run", "cancel", run_id], env=env, cwd=tmp_path, capture_output=True,
+                                text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert cancel.returncode == 0, f"{cancel.stdout}\n{cancel.stderr}"
+        while state_of() != "CANCELLED":
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.5)

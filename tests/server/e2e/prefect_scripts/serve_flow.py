@@ -2,13 +2,15 @@
 `greet/e2e-served` until it is stopped, as `flow.serve()` does in production."""
 
 import sys
+import time
 
 from prefect import flow, get_run_logger
 
 
 @flow
-def greet(name: str = "world") -> str:
+def greet(name: str = "world", sleep: float = 0) -> str:
     get_run_logger().info("greeting %s", name)
+    time.sleep(sleep)  # a long run is one to cancel
     return f"hello {name}"
 
 
