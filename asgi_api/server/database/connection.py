@@ -2,12 +2,13 @@
 
 SQLite allows one writer at a time. Left to itself, a second writer in the same process spins on
 `busy_timeout` and may still fail with "database is locked" (a deferred transaction that turns into
-a write cannot wait). So write transactions take turns on the pool's one writer connection, held
-for the whole transaction, and start with `BEGIN IMMEDIATE`; reads start with a plain `BEGIN` on
-reader connections and, thanks to WAL, run alongside the writer. `busy_timeout` is left for what
-the pool cannot see: other processes. PostgreSQL needs no lock: each transaction takes a connection
-of asyncpg's pool. Read transactions are read-only on both backends, so a write that slipped into a
-read session fails loudly instead of going around the lock.
+a write cannot wait). So write transactions take turns on the pool's one writer connection, each
+in a SAVEPOINT of a `BEGIN IMMEDIATE` transaction that concurrent turns share (`GroupCommit`);
+reads start with a plain `BEGIN` on reader connections and, thanks to WAL, run alongside the
+writer. `busy_timeout` is left for what the pool cannot see: other processes. PostgreSQL needs no
+lock: each transaction takes a connection of asyncpg's pool. Read transactions are read-only on
+both backends, so a write that slipped into a read session fails loudly instead of going around
+the lock.
 """
 
 from __future__ import annotations
@@ -29,8 +30,7 @@ from asgi_api.server.database.sqlite_pool import SQLitePool
 
 logger = logging.getLogger("asgi_api.server.database")
 
-_BEGIN = {("sqlite", True): "BEGIN IMMEDIATE", ("sqlite", False): "BEGIN",
-          ("postgresql", True): "BEGIN", ("postgresql", False): "BEGIN READ ONLY"}
+_BEGIN = {("sqlite", False): "BEGIN", ("postgresql", True): "BEGIN", ("postgresql", False): "BEGIN READ ONLY"}
 
 
 class Database:
@@ -52,8 +52,7 @@ class Database:
         await self._database.connect()
         if self.dialect == "sqlite":
             self._sqlite = SQLitePool(self._database)
-            async with self._sqlite.writer() as connection:
-                await _run(connection, "PRAGMA journal_mode = WAL", self.dialect)
+            await self._sqlite.connect()
 
     async def disconnect(self) -> None:
         if self._sqlite is not None:
@@ -63,8 +62,13 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, write: bool = False) -> AsyncIterator[Session]:
-        """One transaction: committed when the block ends normally, rolled back on any error."""
-        async with self._connection(write) as connection:
+        """One transaction: committed when the block ends normally, rolled back on any error.
+        (On SQLite, concurrent write transactions share a COMMIT: see `GroupCommit`.)"""
+        if write and self.dialect == "sqlite":
+            async with self._sqlite_pool().writer() as connection:
+                yield Session(connection, self.dialect, write)
+            return
+        async with self._connection() as connection:
             await _run(connection, _BEGIN[self.dialect, write], self.dialect)
             try:
                 yield Session(connection, self.dialect, write)
@@ -86,13 +90,16 @@ class Database:
             return False
         return True
 
-    def _connection(self, write: bool) -> AbstractAsyncContextManager[Connection]:
-        """The connection a transaction runs on, held while the block runs."""
+    def _connection(self) -> AbstractAsyncContextManager[Connection]:
+        """The connection a read transaction (or a PostgreSQL one) runs on, held while the block runs."""
         if self.dialect == "postgresql":
             return self._postgres_connection()
+        return self._sqlite_pool().reader()
+
+    def _sqlite_pool(self) -> SQLitePool:
         if self._sqlite is None:
             raise RuntimeError("The database is not connected")
-        return self._sqlite.writer() if write else self._sqlite.reader()
+        return self._sqlite
 
     @asynccontextmanager
     async def _postgres_connection(self) -> AsyncIterator[Connection]:

@@ -3,7 +3,7 @@
 The `databases` SQLite backend opens a new aiosqlite connection (a thread, a connect, the PRAGMAs)
 for every `databases.core.Connection`, which costs more than a short transaction itself. This pool
 keeps its `Connection`s open instead. One writer is enough: write transactions take turns anyway,
-so holding the writer *is* the in-process write lock. Readers run alongside it thanks to WAL and
+and concurrent ones share a COMMIT (`GroupCommit`). Readers run alongside it thanks to WAL and
 are `query_only`, so a write in a read transaction fails loudly instead of going around the lock.
 """
 
@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio
 import databases
 from databases.core import Connection
 
+from asgi_api.server.database.group_commit import GroupCommit
 from asgi_api.server.database.sqlite_backend import CachingConnection
 
 logger = logging.getLogger("asgi_api.server.database")
@@ -25,39 +26,35 @@ BUSY_TIMEOUT_MS = 30_000
 READERS = 2  # reader threads contend for the GIL: 2 measured fastest on 2 cores, 4 and more slower
 
 # WAL with synchronous=NORMAL loses nothing when the server process is killed, only on power loss.
+# The writer switches the file to WAL (a no-op once it is) before any reader opens it.
 _SETUP = ("PRAGMA busy_timeout = {busy}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
           "PRAGMA query_only = {read_only};")
+_WRITER_SETUP = "PRAGMA journal_mode = WAL;"
 
 
 class SQLitePool:
-    """The writer and up to `readers` readers of one `databases.Database`, opened on first use.
+    """The writer and up to `readers` readers of one `databases.Database`; readers open on first use.
 
-    A connection goes back into the pool only outside a transaction: one left inside (a COMMIT that
-    failed, say) is rolled back first, and closed if even that fails. A task should not hold two
-    read transactions at once: with every reader busy elsewhere, it would wait for itself.
+    A reader goes back into the pool only outside a transaction: one left inside (a failed COMMIT,
+    say) is rolled back first, and closed if even that fails. A task should not hold two read
+    transactions at once (with every reader busy elsewhere, it would wait for itself), nor two
+    write transactions (the second waits for the first's turn to end).
     """
 
     def __init__(self, database: databases.Database, readers: int = READERS) -> None:
         self._database = database
-        self._write_lock = anyio.Lock()
-        self._writer: Connection | None = None
+        self._writes = GroupCommit(lambda: self._open(write=True), _close)
         self._reader_slots = anyio.Semaphore(readers)
         self._idle_readers: list[Connection] = []
         self._closed = False
 
-    @asynccontextmanager
-    async def writer(self) -> AsyncIterator[Connection]:
-        """The writer connection, for as long as no other task holds it."""
-        async with self._write_lock:
-            if self._writer is None:
-                self._writer = await self._open(write=True)
-            connection = self._writer
-            try:
-                yield connection
-            finally:
-                with anyio.CancelScope(shield=True):
-                    if not await self._reusable(connection):
-                        self._writer = None
+    async def connect(self) -> None:
+        """Open the writer, which sets the file up (WAL) before any reader can open it."""
+        await self._writes.connect()
+
+    def writer(self) -> AbstractAsyncContextManager[Connection]:
+        """A write transaction: a turn on the writer connection, ending once its COMMIT is done."""
+        return self._writes.turn()
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[Connection]:
@@ -73,11 +70,10 @@ class SQLitePool:
 
     async def close(self) -> None:
         """Close every idle connection; one in use is closed when its transaction ends."""
-        self._closed = True
-        idle = [*self._idle_readers, *([self._writer] if self._writer is not None else [])]
-        self._idle_readers.clear()
-        self._writer = None
         with anyio.CancelScope(shield=True):
+            await self._writes.close()
+            self._closed = True
+            idle, self._idle_readers = self._idle_readers, []
             for connection in idle:
                 await _close(connection)
 
@@ -88,6 +84,7 @@ class SQLitePool:
         await connection.__aenter__()
         try:
             setup = _SETUP.format(busy=BUSY_TIMEOUT_MS, read_only="OFF" if write else "ON")
+            setup += _WRITER_SETUP if write else ""
             await (await connection.raw_connection.executescript(setup)).close()
         except BaseException:
             await _close(connection)
