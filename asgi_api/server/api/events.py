@@ -14,7 +14,9 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from uuid import UUID
 
+import anyio
 import msgspec
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from starlette import status
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -40,6 +42,8 @@ router = APIRouter(prefix="/events", tags=["Events"])
 # dropped by event id.
 _OVERLAP = timedelta(seconds=10)
 _PAGE = 200
+BATCH_EVENTS = 200  # events recorded in one transaction at most
+BUFFERED_FRAMES = 1000  # frames read ahead of the database at most, per socket
 
 _decode_event = msgspec.json.Decoder(Event).decode
 _decode_auth = msgspec.json.Decoder(EventsAuth).decode
@@ -63,12 +67,15 @@ async def create_events(events: list[Event], session: Session = Depends(write_se
 @router.websocket("/in")
 async def stream_events_in(websocket: WebSocket, settings: Settings = Depends(get_settings),
                            database: Database = Depends(get_database)) -> None:
-    """Authenticate with the first frame, then record one event per frame until the client leaves.
+    """Authenticate with the first frame, then record the events of the frames until the client leaves.
 
     Clients that send no auth frame (older ones) are served when no auth string is configured.
-    A frame that is not a valid event is logged and skipped; a database error that retrying may
-    cure closes the socket with 1011, so that the client reconnects and resends what it has not
-    seen confirmed (recording is idempotent).
+    Frames are read ahead into a bounded buffer and recorded in batches, one transaction each: a
+    flow with many tasks sends events faster than one transaction per event can keep. A full buffer
+    stops reading (the client's sends wait): backpressure, never loss. A frame that is not a valid
+    event is logged and skipped; a database error that retrying may cure closes the socket with
+    1011, so that the client reconnects and resends what it has not seen confirmed (recording is
+    idempotent).
     """
     await websocket.accept(subprotocol="prefect" if "prefect" in websocket.scope.get("subprotocols", []) else None)
     frames = _frames(websocket)
@@ -77,12 +84,40 @@ async def stream_events_in(websocket: WebSocket, settings: Settings = Depends(ge
             if not await _authenticate(websocket, database, frame, settings.api_auth_string):
                 return
             break
-        async for frame in frames:
-            if not await _record(database, frame):
-                await websocket.close(status.WS_1011_INTERNAL_ERROR, reason="Database unavailable, retry")
-                return
+        send, receive = anyio.create_memory_object_stream[str | bytes](BUFFERED_FRAMES)
+        async with anyio.create_task_group() as group:
+            group.start_soon(_read_ahead, frames, send)
+            recorded = await _record_batches(database, receive)
+            group.cancel_scope.cancel()  # stops reading ahead when recording stopped early
+        if not recorded:
+            await websocket.close(status.WS_1011_INTERNAL_ERROR, reason="Database unavailable, retry")
     except WebSocketDisconnect:
         pass  # clients leave whenever their run ends
+
+
+async def _read_ahead(frames: AsyncIterator[str | bytes], send: MemoryObjectSendStream[str | bytes]) -> None:
+    async with send:
+        try:
+            async for frame in frames:
+                await send.send(frame)
+        except WebSocketDisconnect:
+            pass
+
+
+async def _record_batches(database: Database, receive: MemoryObjectReceiveStream[str | bytes]) -> bool:
+    """Record what arrives, a batch at a time, until the client left and every frame is recorded;
+    False when the database failed transiently."""
+    async with receive:
+        async for frame in receive:
+            batch = [frame]
+            while len(batch) < BATCH_EVENTS:
+                try:
+                    batch.append(receive.receive_nowait())
+                except (anyio.WouldBlock, anyio.EndOfStream):
+                    break
+            if not await _record(database, batch):
+                return False
+    return True
 
 
 async def _frames(websocket: WebSocket) -> AsyncIterator[str | bytes]:
@@ -102,7 +137,7 @@ async def _authenticate(websocket: WebSocket, database: Database, frame: str | b
         if auth_string is not None:
             await websocket.close(status.WS_1008_POLICY_VIOLATION, reason="Expected 'auth' message")
             return False
-        await _record(database, frame)
+        await _record(database, [frame])
         return True
     if auth_string is not None and not hmac.compare_digest((auth.token or "").encode(), auth_string.encode()):
         await websocket.close(status.WS_1008_POLICY_VIOLATION, reason="Invalid token")
@@ -111,25 +146,45 @@ async def _authenticate(websocket: WebSocket, database: Database, frame: str | b
     return True
 
 
-async def _record(database: Database, frame: str | bytes) -> bool:
-    """Record the task run one frame describes; False only when the database failed transiently.
+async def _record(database: Database, frames: list[str | bytes]) -> bool:
+    """Record the task runs some frames describe, in one transaction; False only when the database
+    failed transiently. Should the batch fail otherwise, each event is tried on its own, so that
+    one that cannot be recorded costs only itself.
 
     Frames the HTTP routes would answer with a 422 (NUL characters, values out of the database's
     range) are skipped alike on every backend."""
+    changes = [change for change in map(_change, frames) if change is not None]
+    changes.sort(key=lambda change: change.state.timestamp)
+    if len(changes) > 1:
+        try:
+            await _store(database, changes)
+            return True
+        except Exception as exc:
+            if is_retryable_error(exc):
+                logger.warning("Could not record %d events now: %r", len(changes), exc)
+                return False
+    for change in changes:
+        if not await _record_one(database, change):
+            return False
+    return True
+
+
+def _change(frame: str | bytes) -> TaskRunChange | None:
+    """The task-run change a frame describes; None (logged) for a frame to skip."""
     raw = frame.encode() if isinstance(frame, str) else frame
     if has_escaped_nul(raw):
         logger.warning("Skipping an event with a NUL character on /events/in")
-        return True
+        return None
     try:
-        change = task_run_change(_decode_event(raw))
+        return task_run_change(_decode_event(raw))
     except (msgspec.DecodeError, InvalidTaskRunEvent) as exc:
         logger.warning("Skipping an invalid event on /events/in: %s", exc)
-        return True
-    if change is None:
-        return True
+        return None
+
+
+async def _record_one(database: Database, change: TaskRunChange) -> bool:
     try:
-        async with database.transaction(write=True) as session:
-            await record_task_run_change(session, change)
+        await _store(database, [change])
     except Exception as exc:
         if is_invalid_value_error(exc):
             logger.warning("Skipping event %s: a value the database cannot hold: %r", change.state.id, exc)
@@ -139,6 +194,12 @@ async def _record(database: Database, frame: str | bytes) -> bool:
             return False
         logger.exception("Could not record event %s", change.state.id)
     return True
+
+
+async def _store(database: Database, changes: list[TaskRunChange]) -> None:
+    async with database.transaction(write=True) as session:
+        for change in changes:
+            await record_task_run_change(session, change)
 
 
 @router.websocket("/out")
