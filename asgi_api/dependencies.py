@@ -25,7 +25,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from asgi_api import _pydantic, params, request_body, validation
+from asgi_api import _pydantic, params, request_body, type_check, validation
 from asgi_api.request_body import BodyField, FormField, is_upload_annotation
 from asgi_api.security.base import SecurityBase
 from asgi_api.security.oauth2 import SecurityScopes
@@ -131,6 +131,7 @@ class Dependant:
         if isinstance(marker, params.FormParam):
             self.body.append(FormField(name, annotation, marker, default))
         elif isinstance(marker, params.BodyParam):
+            type_check.require_parameter_type(annotation, self.target, name)
             self.body.append(BodyField(name, annotation, marker, default))
         else:
             getattr(self, marker.in_).append(RequestParam(name, annotation, marker, default))

@@ -54,3 +54,9 @@ class ResponseValidationError(Exception):
         super().__init__(message)
         self.body = body
 
+
+class FastAPIError(RuntimeError):
+    """A route or app that cannot work as declared, raised when it is defined (not on a request).
+
+    Named as FastAPI's, so code that catches it ports unchanged.
+    """

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from asgi_api import responses as _responses
+from asgi_api import type_check
 from asgi_api.dependencies import Context, Dependant, call, path_param_names, resolved_hints, solve
 from asgi_api.exception_handlers import find_handler, run_handler
 from asgi_api.exceptions import HTTPException, RequestValidationError
@@ -103,6 +104,8 @@ class APIRoute(Route):
         self.response_model_include = response_model_include
         self.response_model_exclude = response_model_exclude
         self.response_model_by_alias = response_model_by_alias
+        if self.response_model is not None and issubclass(response_class, JSONResponse):
+            type_check.require_response_type(self.response_model, endpoint)
         self.response_model_exclude_unset = response_model_exclude_unset
         self.response_model_exclude_defaults = response_model_exclude_defaults
         self.response_model_exclude_none = response_model_exclude_none

@@ -12,10 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
-from starlette.datastructures import UploadFile
 from starlette.routing import BaseRoute
 
-from asgi_api import _pydantic
+from asgi_api import _pydantic, type_check
 from asgi_api.dependencies import Dependant, RequestParam
 from asgi_api.params import FileParam
 from asgi_api.request_body import BodyField, FormBody, FormField
@@ -71,8 +70,8 @@ class _Schemas:
     def build(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         pydantic = [_pydantic.uses_pydantic(tp) for tp, _ in self.types]
         schemas, components = msgspec.json.schema_components(
-            [tp for (tp, _), own in zip(self.types, pydantic, strict=True) if not own],
-            ref_template=REF + "{name}", schema_hook=_schema_hook)
+            [type_check.describable(tp) for (tp, _), own in zip(self.types, pydantic, strict=True) if not own],
+            ref_template=REF + "{name}", schema_hook=type_check.schema_hook)
         for component in components.values():
             _as_pydantic_writes(component)
         found = iter(schemas)
@@ -118,12 +117,6 @@ def _security(dependant: Dependant, schemes: dict[str, Any]) -> list[dict[str, l
             scopes.extend(scope for scope in current.scopes if scope not in scopes)
         pending.extend(reversed(current.dependencies))
     return [{name: scopes} for name, scopes in requirements.items()]
-
-
-def _schema_hook(tp: Any) -> dict[str, Any]:
-    if isinstance(tp, type) and issubclass(tp, UploadFile):
-        return {"type": "string", "contentMediaType": "application/octet-stream"}
-    raise NotImplementedError
 
 
 def _all_params(dependant: Dependant, location: str, seen: set[tuple[str, str]]) -> list[RequestParam]:

@@ -1,0 +1,85 @@
+"""Refusing, when a route is added, a type that neither model backend can read, write or describe.
+
+Without this an arbitrary class would be accepted as a body and fail on every request, and the
+OpenAPI document would fail for the whole app. The check runs once per route, never per request.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import msgspec
+from starlette.datastructures import UploadFile
+
+from asgi_api import _pydantic
+from asgi_api.exceptions import FastAPIError
+
+__all__ = ["describable", "require_parameter_type", "require_response_type", "schema_hook"]
+
+
+def schema_hook(tp: Any) -> dict[str, Any]:
+    """msgspec's JSON schema for the types it leaves to us: uploaded files."""
+    if isinstance(tp, type) and issubclass(tp, UploadFile):
+        return {"type": "string", "contentMediaType": "application/octet-stream"}
+    raise NotImplementedError
+
+
+def describable(tp: Any) -> Any:
+    """`tp` with `object` read as `Any`, as pydantic reads it (msgspec decodes it so but cannot describe it)."""
+    if tp is object:
+        return Any
+    args = typing.get_args(tp)
+    if not args or isinstance(tp, type):
+        return tp
+    if typing.get_origin(tp) is Annotated:
+        return Annotated[(describable(args[0]), *tp.__metadata__)]
+    new = tuple(describable(arg) if arg is not Ellipsis else arg for arg in args)
+    if new == args:
+        return tp
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return typing.Union[new]
+    try:
+        return tp.copy_with(new) if hasattr(tp, "copy_with") else types.GenericAlias(origin, new)
+    except TypeError:
+        return tp
+
+
+def _problem(tp: Any) -> str | None:
+    """Why `tp` cannot be used (validated, encoded and put in the OpenAPI document), or None."""
+    if _pydantic.uses_pydantic(tp):
+        try:
+            _pydantic.adapter(tp).json_schema()
+        except Exception as exc:  # noqa: BLE001 - pydantic raises several kinds for an unusable type
+            return f"pydantic cannot handle it ({type(exc).__name__}: {str(exc).splitlines()[0]})"
+        return None
+    try:
+        msgspec.json.schema(describable(tp), schema_hook=schema_hook)
+    except (TypeError, ValueError) as exc:
+        return f"msgspec cannot handle it ({str(exc).splitlines()[-1]})"
+    return None
+
+
+def _name(endpoint: Callable[..., Any]) -> str:
+    return getattr(endpoint, "__qualname__", None) or repr(endpoint)
+
+
+def require_parameter_type(tp: Any, endpoint: Callable[..., Any], parameter: str) -> None:
+    problem = _problem(tp)
+    if problem is not None:
+        raise FastAPIError(
+            f"Invalid type for parameter {parameter!r} of {_name(endpoint)}: {tp!r}; {problem}. Annotate it with "
+            "a type asgi_api can validate: a scalar (str, int, ...), a msgspec.Struct, a dataclass, a TypedDict, a "
+            "pydantic model, or containers of them; or take it from a dependency with Depends(...).")
+
+
+def require_response_type(tp: Any, endpoint: Callable[..., Any]) -> None:
+    problem = _problem(tp)
+    if problem is not None:
+        raise FastAPIError(
+            f"Invalid response model for {_name(endpoint)}: {tp!r}; {problem}. Use a type asgi_api can encode "
+            "(a msgspec.Struct, a dataclass, a TypedDict, a pydantic model, or containers of them), return a "
+            "Response, or pass response_model=None to send the return value as it is.")
