@@ -30,6 +30,7 @@ from asgi_api.server.handlers import exception_handlers
 from asgi_api.server.middleware.auth import BasicAuthMiddleware
 from asgi_api.server.middleware.csrf import CsrfMiddleware
 from asgi_api.server.models.csrf import is_valid_token
+from asgi_api.server.services.cancellation_cleanup import CancellationCleanup
 from asgi_api.server.services.concurrency_leases import LeaseReclaimer
 from asgi_api.server.services.late_runs import LateRuns
 from asgi_api.server.services.pause_expirations import PauseExpirations
@@ -168,7 +169,8 @@ def _fingerprint(directory: Path) -> str:
 
 def background_services(settings: Settings, database: Database) -> list[services.Service]:
     """The services a full server runs beside the API, on its database."""
-    return [LeaseReclaimer(database), Scheduler(database), LateRuns(database), PauseExpirations(database)]
+    return [LeaseReclaimer(database), Scheduler(database), LateRuns(database), PauseExpirations(database),
+            CancellationCleanup(database)]
 
 
 def _split(value: str) -> list[str]:

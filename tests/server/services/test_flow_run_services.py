@@ -1,5 +1,6 @@
 """The scheduler makes the runs schedules ask for, once, and a broken schedule stops only itself;
-late runs are marked Late unless they were picked up; expired pauses fail. On each backend."""
+late runs are marked Late unless they were picked up; expired pauses fail; what a cancelled flow run
+leaves behind is cancelled. On each backend."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ import pytest
 import sqlalchemy as sa
 
 from asgi_api.server.database import Database, tables, utcnow
-from asgi_api.server.models import deployments, flows
+from asgi_api.server.models import deployments, flows, task_runs
 from asgi_api.server.models.flow_runs import create_flow_run
 from asgi_api.server.models.orchestration import set_flow_run_state
-from asgi_api.server.schemas.actions import FlowCreate, FlowRunCreate
+from asgi_api.server.schemas.actions import FlowCreate, FlowRunCreate, TaskRunCreate
 from asgi_api.server.schemas.deployments import DeploymentCreate, DeploymentScheduleCreate
 from asgi_api.server.schemas.states import StateCreate, StateDetails, StateType
-from asgi_api.server.services import late_runs, pause_expirations
+from asgi_api.server.services import cancellation_cleanup, late_runs, pause_expirations
 from asgi_api.server.services.scheduler import Scheduler
 
 pytestmark = pytest.mark.anyio
@@ -124,3 +125,31 @@ async def test_expired_pauses_fail(database: Database) -> None:
     async with database.transaction() as session:
         states = {row["id"]: row["state_type"] for row in await session.fetch_all(sa.select(run.id, run.state_type))}
     assert [states[run_id] for run_id in ids] == ["FAILED", "PAUSED", "PAUSED"]
+
+
+async def test_cancellation_cleanup(database: Database) -> None:
+    """A cancelled flow run's unfinished task runs and subflow runs are cancelled; others stay."""
+    async with database.transaction(write=True) as session:
+        flow, _ = await flows.create_flow(session, FlowCreate(name="etl"))
+        parent, _ = await create_flow_run(session, FlowRunCreate(flow_id=flow.id))
+        other, _ = await create_flow_run(session, FlowRunCreate(flow_id=flow.id))
+        running = StateCreate(type=StateType.RUNNING)
+        tasks = {}
+        for name, flow_run_id, state in (("running", parent.id, running),
+                                         ("done", parent.id, StateCreate(type=StateType.COMPLETED)),
+                                         ("elsewhere", other.id, running), ("parent", parent.id, running)):
+            created, _ = await task_runs.create_task_run(session, TaskRunCreate(
+                flow_run_id=flow_run_id, task_key=name, dynamic_key="0", state=state))
+            tasks[name] = created.id
+        subflow, _ = await create_flow_run(session, FlowRunCreate(flow_id=flow.id, parent_task_run_id=tasks["parent"],
+                                                                  state=running))
+        await set_flow_run_state(session, parent.id, StateCreate(type=StateType.CANCELLED), force=True)
+    await cancellation_cleanup.CancellationCleanup(database).run_once()
+    task, run = tables.task_run.c, tables.flow_run.c
+    async with database.transaction() as session:
+        rows = await session.fetch_all(sa.select(task.id, task.state_type))
+        task_states = {row["id"]: row["state_type"] for row in rows}
+        subflow_state = await session.fetch_val(sa.select(run.state_type).where(run.id == subflow.id))
+    assert {name: task_states[task_id] for name, task_id in tasks.items()} == {
+        "running": "CANCELLED", "done": "COMPLETED", "elsewhere": "RUNNING", "parent": "CANCELLED"}
+    assert subflow_state == "CANCELLED"
