@@ -167,7 +167,7 @@ def test_serve_by_default_runs_the_ui_and_logs_at_info(tmp_path: Path, database_
         assert "<html" in httpx.get(f"{served.base}/").text.lower()
         assert httpx.get(f"{served.base}/api/docs").status_code == 200
         assert httpx.get(f"{served.base}/api/openapi.json").json()["paths"]["/health"]
-        settings = httpx.get(f"{served.base}/api/admin/settings").json()
+        settings = httpx.get(f"{served.base}/api/admin/settings").json()["asgi_api"]
         assert settings["ui_enabled"] and settings["services_enabled"] and settings["keep_alive_timeout"] == 5
     assert "Application startup complete" in served.log and "Finished server process" in served.log
 
@@ -177,7 +177,7 @@ def test_serve_flags(tmp_path: Path, database_url: str) -> None:
                  "--keep-alive-timeout", "1", "--log-level", "warning") as served:
         assert httpx.get(f"{served.base}/").status_code == 404
         assert httpx.get(f"{served.base}/api/health").json() is True
-        settings = httpx.get(f"{served.base}/api/admin/settings").json()
+        settings = httpx.get(f"{served.base}/api/admin/settings").json()["asgi_api"]
         assert not settings["ui_enabled"] and not settings["services_enabled"]
         assert settings["keep_alive_timeout"] == 1
         assert _idle_connection_is_closed(served.base, wait=4)

@@ -23,9 +23,12 @@ async def test_version_is_a_prefect_3_version(client: httpx.AsyncClient) -> None
 async def test_settings_are_masked_and_say_analytics_are_off(client: httpx.AsyncClient) -> None:
     response = await client.get("/admin/settings")
     assert response.status_code == 200
-    body = response.json()
-    assert body["server"] == {"analytics_enabled": False}
-    assert body["csrf_enabled"] is False
+    body = response.json()  # Prefect's settings tree: its UI reads server.analytics_enabled
+    assert body["server"]["analytics_enabled"] is False
+    assert body["server"]["api"]["csrf_protection_enabled"] is False
+    assert body["server"]["services"]["scheduler"] == {"enabled": True}
+    assert body["server"]["ui"]["api_url"] == "/api"
+    assert body["asgi_api"]["csrf_enabled"] is False  # the server's own settings, flat
 
 
 async def _admin_get(tmp_path: Path, path: str, **environment: str) -> httpx.Response:
@@ -45,3 +48,6 @@ async def test_secrets_never_leave_the_server(tmp_path: Path) -> None:
                                 ASGI_API_DATABASE_URL="postgresql+asyncpg://me:hunter2@db/prefect")
     assert response.status_code == 200
     assert "pa55word" not in response.text and "hunter2" not in response.text
+    body = response.json()
+    assert body["api"]["auth_string"] == body["server"]["api"]["auth_string"] == "********"
+    assert body["server"]["database"]["connection_url"] == "postgresql+asyncpg://me:********@db/prefect"
