@@ -68,7 +68,16 @@ def test_retryable_errors_are_503_with_retry_after(tmp_path: Path) -> None:
                        lambda: asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"),
                        lambda: asyncpg.exceptions.TooManyConnectionsError("too many clients"),
                        lambda: ConnectionRefusedError(111, "Connection refused"),
-                       lambda: sqlalchemy.exc.OperationalError("SELECT 1", {}, locked)):
+                       lambda: sqlalchemy.exc.OperationalError("SELECT 1", {}, locked),
+                       # the connection died mid-transaction, the rollback then finds it in a bad state
+                       lambda: asyncpg.exceptions.InternalClientError("cannot switch to state 11; another operation "
+                                                                      "(2) is in progress"),
+                       lambda: asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator "
+                                                                     "command"),
+                       lambda: asyncpg.exceptions.DiskFullError("could not extend file"),
+                       lambda: sqlite3.OperationalError("database or disk is full"),
+                       lambda: sqlite3.OperationalError("disk I/O error"),
+                       lambda: OSError(28, "No space left on device")):
         response = app_raising(make_error).get("/fail")
         assert response.status_code == 503, make_error()
         assert response.json() == {"exception_message": "Service Unavailable"}
@@ -76,9 +85,29 @@ def test_retryable_errors_are_503_with_retry_after(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("make_error", [
+    lambda: OverflowError("date value out of range"),
+    lambda: asyncpg.exceptions.NumericValueOutOfRangeError("smallint out of range"),
+    lambda: asyncpg.exceptions.CharacterNotInRepertoireError('invalid byte sequence for encoding "UTF8": 0x00'),
+    lambda: asyncpg.exceptions.ProgramLimitExceededError("index row size 9016 exceeds btree version 4 maximum 2704"),
+    lambda: asyncpg.exceptions._base.DataError("invalid input for query argument $2: 9223372036854775808"),
+])
+def test_values_the_database_cannot_hold_are_422(make_error: Callable[[], Exception]) -> None:
+    response = app_raising(make_error).get("/fail")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["exception_message"] == "Invalid request received."
+    assert [entry["loc"] for entry in body["exception_detail"]] == [["body"]]
+    assert "9016" not in response.text and "UTF8" not in response.text
+
+
+@pytest.mark.parametrize("make_error", [
     lambda: sqlite3.OperationalError("no such table: flows"),
     lambda: RuntimeError("bug"),
     lambda: KeyError("x"),
+    lambda: FileNotFoundError(2, "No such file or directory"),
+    # a write in a read session (read sessions are read-only on both backends): a bug
+    lambda: sqlite3.OperationalError("attempt to write a readonly database"),
+    lambda: asyncpg.exceptions.ReadOnlySQLTransactionError("cannot execute INSERT in a read-only transaction"),
 ])
 def test_other_errors_are_500_without_details(make_error: Callable[[], Exception]) -> None:
     response = app_raising(make_error).get("/fail")

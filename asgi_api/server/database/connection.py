@@ -80,11 +80,19 @@ class Database:
             with anyio.CancelScope(shield=True):
                 await _run(connection, "COMMIT", self.dialect)
 
+    async def check_writable(self) -> None:
+        """Raise the database's own error unless a write commits now.
+
+        A committed no-op update of the migrations table: a read-only file or file system, a full
+        disk, a read-only PostgreSQL or a lost connection all fail it, where `SELECT 1` would pass.
+        """
+        async with self.transaction(write=True) as session:
+            await session.execute(sa.text("UPDATE schema_migration SET version = version"))
+
     async def is_ready(self) -> bool:
-        """Whether the database answers a query now (for `GET /ready`)."""
+        """Whether the database takes writes now (for `GET /ready`)."""
         try:
-            async with self.transaction() as session:
-                await session.fetch_val(sa.select(1))
+            await self.check_writable()
         except Exception as exc:
             logger.warning("Database not ready: %r", exc)
             return False

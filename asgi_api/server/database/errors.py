@@ -6,6 +6,7 @@ and SQLAlchemy wraps them when it is used; each class of error is recognised in 
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 
 import asyncpg.exceptions
@@ -29,25 +30,33 @@ INVALID_VALUE_ERRORS: tuple[type[Exception], ...] = (
     sqlalchemy.exc.DataError,
 )
 
-# Errors that go away by trying again: a locked SQLite database, a lost, refused or overloaded
-# PostgreSQL connection, a serialisation conflict, a timeout.
+# Errors that go away by trying again: a locked, full, read-only or failing SQLite file; a lost,
+# refused, terminated or overloaded PostgreSQL connection (also asyncpg's "cannot switch to state"
+# after a connection died mid-transaction); a full PostgreSQL; a serialisation conflict; a timeout.
+# Not "read-only transaction" errors: read sessions are read-only, so those are a write in a read
+# session -- a bug (500). A file that turned read-only under SQLite shows as an I/O error.
 RETRYABLE_ERRORS: tuple[type[Exception], ...] = (
     sqlite3.OperationalError,
     asyncpg.exceptions.PostgresConnectionError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.QueryCanceledError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
     asyncpg.exceptions.TransactionRollbackError,
     asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
     sqlalchemy.exc.OperationalError,
     sqlalchemy.exc.DisconnectionError,
     ConnectionError,
     TimeoutError,
 )
 
+# Errors of the file system under the database: no space, read-only, failing device.
+_FILE_SYSTEM_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EIO, errno.EDQUOT})
+
+# sqlite3 raises OperationalError for bugs too (a syntax error, a missing table): only these
+# messages (SQLite's own texts for BUSY, LOCKED, FULL, IOERR, CANTOPEN) are load or faults.
 # seam: sqlite message wording of sqlite3.OperationalError (SQLite's own error texts)
-_SQLITE_RETRYABLE = ("database is locked", "database table is locked", "database is busy", "unable to open database")
+_SQLITE_RETRYABLE = ("database is locked", "database table is locked", "database is busy", "unable to open database",
+                     "database or disk is full", "disk i/o error")
 
 
 def _cause(exc: BaseException) -> BaseException:
@@ -68,9 +77,10 @@ def is_retryable_error(exc: BaseException) -> bool:
     """True when the same request may succeed if the client sends it again (answer 503)."""
     cause = _cause(exc)
     if isinstance(cause, sqlite3.OperationalError):
-        # Other SQLite operational errors (a syntax error, a missing table) are bugs, not load.
         message = str(cause).lower()
         return any(text in message for text in _SQLITE_RETRYABLE)
     if isinstance(exc, sqlalchemy.exc.OperationalError) and cause is exc:
+        return True
+    if isinstance(cause, OSError) and cause.errno in _FILE_SYSTEM_ERRNOS:
         return True
     return isinstance(cause, RETRYABLE_ERRORS) or isinstance(exc, RETRYABLE_ERRORS)

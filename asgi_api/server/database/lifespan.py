@@ -15,11 +15,16 @@ from asgi_api.server.database.migrations import migrate
 
 @asynccontextmanager
 async def open_database(url: str) -> AsyncIterator[Database]:
-    """Connect to `url` and migrate it; disconnect when the block ends."""
+    """Connect to `url`, migrate it and check that it takes writes; disconnect when the block ends.
+
+    A database that cannot be written (a read-only SQLite file, say) stops start-up with its error:
+    a server that could only fail every write must not report ready.
+    """
     database = Database(url)
     await database.connect()
     try:
         await migrate(database)
+        await database.check_writable()
         yield database
     finally:
         await database.disconnect()
