@@ -29,6 +29,7 @@ from asgi_api.server.database import Database, open_database
 from asgi_api.server.handlers import exception_handlers
 from asgi_api.server.middleware.auth import BasicAuthMiddleware
 from asgi_api.server.middleware.csrf import CsrfMiddleware
+from asgi_api.server.middleware.security_headers import SecurityHeadersMiddleware
 from asgi_api.server.models.csrf import is_valid_token
 from asgi_api.server.services.cancellation_cleanup import CancellationCleanup
 from asgi_api.server.services.concurrency_leases import LeaseReclaimer
@@ -75,7 +76,7 @@ def create_api_app(
     if settings.api_auth_string:
         api_app.add_middleware(BasicAuthMiddleware, auth_string=settings.api_auth_string)
 
-    @api_app.get(health_check_path, tags=["Root"])
+    @api_app.api_route(health_check_path, methods=["GET", "HEAD"], tags=["Root"])  # probes may use HEAD
     async def health_check() -> bool:
         return True
 
@@ -122,6 +123,8 @@ def create_app(settings: Settings | None = None, ephemeral: bool = False, ignore
     app.add_middleware(CORSMiddleware, allow_origins=_split(settings.cors_allowed_origins),
                        allow_methods=_split(settings.cors_allowed_methods),
                        allow_headers=_split(settings.cors_allowed_headers))
+    docs_pages = [f"/api{url}" for url in (api_app.docs_url, api_app.redoc_url) if url]
+    app.add_middleware(SecurityHeadersMiddleware, docs_paths=docs_pages)
     app.mount("/api", api_app, name="api")
     if settings.ui_enabled and not ephemeral:
         _serve_ui(app, settings)

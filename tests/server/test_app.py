@@ -78,6 +78,21 @@ def test_auth_string_requires_basic_credentials(tmp_path: Path, probe_router: li
             assert (response.status_code, response.json()) == (401, {"exception_message": "Unauthorized"})
         assert client.post("/api/probe/?value=1", headers=basic("admin:s3cret")).json() == 1
         assert client.get("/api/version").status_code == 401
+        assert client.head("/api/health").status_code == 200  # probes may use HEAD: exempt like GET
+        assert client.head("/api/version").status_code == 401
+
+
+def test_security_headers_on_the_api_the_ui_and_errors(settings: Settings) -> None:
+    with TestClient(create_app(settings, ignore_cache=True)) as client:
+        for response in (client.get("/api/health"), client.get("/"), client.get("/api/flows/nope"),
+                         client.post("/api/flows/", content=b"x" * (settings.max_body_bytes + 1))):
+            assert response.headers["x-frame-options"] == "DENY"
+            assert response.headers["x-content-type-options"] == "nosniff"
+            assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+            policy = response.headers["content-security-policy"]
+            assert "frame-ancestors 'none'" in policy and "script-src 'self';" in policy
+        docs = client.get("/api/docs").headers["content-security-policy"]
+        assert "script-src 'self' 'unsafe-inline'" in docs and "frame-ancestors 'none'" in docs
 
 
 def test_apps_are_cached_per_settings(settings: Settings, tmp_path: Path) -> None:

@@ -12,13 +12,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from asgi_api.responses import JSONResponse
 
+_PROBES = frozenset({"GET", "HEAD"})  # a HEAD is a GET without the body: exempt alike
 _UNAUTHORIZED = JSONResponse({"exception_message": "Unauthorized"}, status_code=401)
 
 
 class BasicAuthMiddleware:
     """Every HTTP request needs `Authorization: Basic base64(auth_string)`, else a 401.
 
-    The comparison takes constant time. GET requests to `exempt_paths` (health probes) pass freely;
+    The comparison takes constant time. GET and HEAD requests to `exempt_paths` (health probes) pass freely;
     WebSocket connections authenticate inside their own protocol and pass through.
     """
 
@@ -28,7 +29,7 @@ class BasicAuthMiddleware:
         self.exempt_paths = frozenset(exempt_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (scope["method"] == "GET" and get_route_path(scope) in self.exempt_paths):
+        if scope["type"] != "http" or (scope["method"] in _PROBES and get_route_path(scope) in self.exempt_paths):
             await self.app(scope, receive, send)
             return
         if self.authorized(scope):

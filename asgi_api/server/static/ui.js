@@ -15,6 +15,7 @@ export function h(tag, attrs = {}, ...children) {
     if (key.startsWith("on")) element.addEventListener(key.slice(2), value);
     else if (key === "class") element.className = value;
     else if (key === "value") element.value = value;
+    else if (key === "style") element.style.cssText = value; // CSSOM: allowed by the CSP, an attribute is not
     else element.setAttribute(key, value === true ? "" : value);
   }
   append(element, children);
