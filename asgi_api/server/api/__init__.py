@@ -17,6 +17,7 @@ from asgi_api.server.api import (
     flows,
     logs,
     root,
+    task_run_states,
     task_runs,
     variables,
 )
@@ -25,4 +26,5 @@ API_ROUTERS: list[APIRouter] = [
     root.router, admin.router, automations.router, csrf.router, logs.router, variables.router, events.router,
     concurrency.router, concurrency_limits.router, artifacts.router,
     flows.router, flow_runs.router, deployments.router, flow_run_states.router, task_runs.router,
+    task_run_states.router,
 ]

@@ -4,16 +4,24 @@ import * as api from "./api.js";
 import * as router from "./router.js";
 import { fill, h, notFound } from "./ui.js";
 import { dashboardView } from "./views/dashboard.js";
+import { deploymentView, workPoolView } from "./views/deployments.js";
 import { flowsView, flowView } from "./views/flows.js";
 import { runsView } from "./views/runs.js";
 import { runView } from "./views/run.js";
+import { taskRunView } from "./views/taskrun.js";
 import { variablesView } from "./views/variables.js";
 
 router.add("/", dashboardView);
+router.add("/dashboard", dashboardView);
 router.add("/flows", flowsView);
+router.add("/flows/flow/:id", flowView); // Prefect's URL shapes, as its client prints them
 router.add("/flows/:id", flowView);
 router.add("/runs", runsView);
+router.add("/runs/flow-run/:id", runView);
+router.add("/runs/task-run/:id", taskRunView);
 router.add("/runs/:id", runView);
+router.add("/deployments/deployment/:id", deploymentView);
+router.add("/work-pools/work-pool/:name", workPoolView);
 router.add("/variables", variablesView);
 
 const RETRY_SECONDS = 3;

@@ -7,6 +7,18 @@ export const STATE_TYPES = [
 ];
 export const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELLED", "CRASHED"]);
 
+/**
+ * Prefect's URL shapes for each object: the links Prefect's client and CLI print ("View at ...")
+ * open these pages. The older `/runs/<id>` and `/flows/<id>` still work.
+ */
+export const paths = {
+  flowRun: (id) => `/runs/flow-run/${id}`,
+  taskRun: (id) => `/runs/task-run/${id}`,
+  flow: (id) => `/flows/flow/${id}`,
+  deployment: (id) => `/deployments/deployment/${id}`,
+  workPool: (name) => `/work-pools/work-pool/${encodeURIComponent(name)}`,
+};
+
 /** h("a", {href, class, onclick}, "text", child, [more]) -> an element. */
 export function h(tag, attrs = {}, ...children) {
   const element = document.createElement(tag);
@@ -20,6 +32,51 @@ export function h(tag, attrs = {}, ...children) {
   }
   append(element, children);
   return element;
+}
+
+/** An SVG element, as `h` makes HTML ones (attributes as given, children appended). */
+export function svg(tag, attrs = {}, ...children) {
+  const element = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on")) element.addEventListener(key.slice(2), value);
+    else element.setAttribute(key, value);
+  }
+  append(element, children);
+  return element;
+}
+
+/**
+ * Call `refresh()` every `ms` while `active()` says runs are still moving and the page is on screen;
+ * returns the function that stops it. A failed refresh shows the banner and tries again.
+ */
+export function refreshWhile(active, refresh, { ms, signal, onState = () => {} }) {
+  let timer = null;
+  const tick = async () => {
+    try {
+      await refresh();
+      banner(null);
+    } catch (error) {
+      if (signal.aborted || error.name === "AbortError") return;
+      banner(`Refreshing failed: ${error.message}. Retrying every ${ms / 1000} s…`);
+    }
+    schedule();
+  };
+  const schedule = () => {
+    const on = !signal.aborted && active();
+    onState(on);
+    if (on) timer = setTimeout(tick, ms);
+  };
+  schedule();
+  return () => {
+    clearTimeout(timer);
+    banner(null);
+  };
+}
+
+/** The "live" mark next to a heading whose content refreshes by itself. */
+export function liveMark(ms) {
+  return h("span", { class: "live", title: `Refreshing every ${ms / 1000} s` }, "live");
 }
 
 function append(element, children) {

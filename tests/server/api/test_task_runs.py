@@ -67,3 +67,17 @@ async def test_filter_and_count(client: httpx.AsyncClient) -> None:
     body = {"flow_runs": {"id": {"any_": [flow_run["id"]]}}, "task_runs": {"name": {"like_": "A"}}}
     assert (await client.post("/task_runs/count", json=body)).json() == 1
     assert (await client.post("/task_runs/count", json={"flow_runs": {"id": {"any_": []}}})).json() == 0
+
+
+async def test_task_run_states_history(client: httpx.AsyncClient) -> None:
+    flow_run = await create_flow_run(client)
+    body = {"flow_run_id": flow_run["id"], "task_key": "t", "dynamic_key": "0"}
+    task_run = (await client.post("/task_runs/", json=body)).json()
+    running = await client.post(f"/task_runs/{task_run['id']}/set_state", json={"state": {"type": "RUNNING"}})
+    assert running.status_code == 201
+    states = (await client.get("/task_run_states/", params={"task_run_id": task_run["id"]})).json()
+    assert [state["type"] for state in states] == ["PENDING", "RUNNING"]
+    assert (await client.get(f"/task_run_states/{states[1]['id']}")).json() == states[1]
+    assert (await client.get(f"/task_run_states/{uuid.uuid4()}")).status_code == 404
+    assert (await client.get("/task_run_states/", params={"task_run_id": str(uuid.uuid4())})).json() == []
+    assert (await client.get("/task_run_states/", params={"task_run_id": "x"})).status_code == 422

@@ -171,4 +171,5 @@ def seed_demo(seeder: Seeder) -> dict[str, Any]:
     running = seeder.flow_run(report, "busy-beaver", ["PENDING", "RUNNING"], parameters={"weeks": 1})
     scheduled = seeder.flow_run(train, "lazy-lion", ["SCHEDULED"])
     return {"flows": {"etl-daily": etl, "report-weekly": report, "ml-train": train},
-            "runs": {"witty-otter": ok, "angry-badger": failed, "busy-beaver": running, "lazy-lion": scheduled}}
+            "runs": {"witty-otter": ok, "angry-badger": failed, "busy-beaver": running, "lazy-lion": scheduled},
+            "tasks": {"extract": extract, "load": load, "transform": broken}}

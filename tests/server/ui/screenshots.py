@@ -8,9 +8,11 @@ Needs what the browser tests need: Debian's chromium at /usr/bin/chromium and Pl
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from .browser import Seeder, chromium, missing_browser, running_server, seed_demo
+from .browser import Seeder, chromium, iso, missing_browser, now, running_server, seed_demo
 
 OUTPUT = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 
@@ -23,15 +25,17 @@ def main(output: Path = OUTPUT) -> int:
     output.mkdir(parents=True, exist_ok=True)
     with running_server() as server, Seeder(server.api_url) as api, chromium() as browser:
         data = seed_demo(api)
+        _seed_history(api, data)
         for name, value, tags in [("warehouse_url", "postgresql://db-1/warehouse", ["prod"]),
                                   ("batch_size", 500, []),
                                   ("alert_emails", ["ops@example.com", "data@example.com"], ["alerts"])]:
             api.call("POST", "/variables/", {"name": name, "value": value, "tags": tags})
         page = browser.new_page(viewport={"width": 1280, "height": 800}, color_scheme="light")
         shots = [
-            ("dashboard", "/", "#recent-failures tbody tr"),
+            ("dashboard", "/", "#run-history .segment"),
             ("flow-runs", "/runs", ".results tbody tr"),
-            ("run-detail", f"/runs/{data['runs']['witty-otter']['id']}", "#logs .log"),
+            ("run-detail", f"/runs/flow-run/{data['runs']['witty-otter']['id']}", "#task-timeline .gantt-row"),
+            ("task-run", f"/runs/task-run/{data['tasks']['load']['id']}", "#logs .log"),
             ("variables", "/variables", ".results tbody tr"),
         ]
         for name, path, ready in shots:
@@ -41,6 +45,18 @@ def main(output: Path = OUTPUT) -> int:
             page.screenshot(path=str(target), full_page=True)
             print(target)
     return 0
+
+
+def _seed_history(api: Seeder, data: dict[str, Any]) -> None:
+    """Runs scheduled over the last day, so that the dashboard's history has something to show."""
+    flow = data["flows"]["etl-daily"]
+    for hour in range(1, 24, 2):
+        for minute, end in ((5, "COMPLETED"), (35, "COMPLETED" if hour % 5 else "FAILED")):
+            at = now() - timedelta(hours=hour, minutes=minute)
+            run = api.call("POST", "/flow_runs/", {"flow_id": flow["id"], "name": f"nightly-{hour}-{minute}", "state": {
+                "type": "SCHEDULED", "state_details": {"scheduled_time": iso(at)}}})
+            for state_type in ("PENDING", "RUNNING", end):
+                api.set_state(run, state_type)
 
 
 if __name__ == "__main__":

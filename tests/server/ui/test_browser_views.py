@@ -49,7 +49,7 @@ def test_flows_search_and_a_flows_runs(site: Site, page: Page) -> None:
 
     rows.first.get_by_role("link", name="etl-daily").click()
     etl_id = site.data["flows"]["etl-daily"]["id"]
-    expect(page).to_have_url(site.url(f"/flows/{etl_id}"))
+    expect(page).to_have_url(site.url(f"/flows/flow/{etl_id}"))
     expect(page.locator("h1")).to_contain_text("etl-daily")
     expect(run_rows(page)).to_have_count(2)
     expect(page.locator(".results")).to_contain_text("witty-otter")
@@ -92,7 +92,7 @@ def test_flow_runs_state_filter_sort_badges_and_durations(site: Site, page: Page
 def test_run_detail_parameters_states_task_runs_and_logs(site: Site, page: Page) -> None:
     page.goto(site.url("/runs"))
     page.get_by_role("link", name="witty-otter").click()
-    expect(page).to_have_url(site.url(f"/runs/{site.run_id('witty-otter')}"))
+    expect(page).to_have_url(site.url(f"/runs/flow-run/{site.run_id('witty-otter')}"))
     expect(page.locator("h1")).to_contain_text("witty-otter")
     expect(page.locator("h1 .badge")).to_have_text("Completed")
     expect(page.locator("#parameters")).to_contain_text('"date": "2024-05-01"')
@@ -134,7 +134,7 @@ def test_deep_link_reload_back_and_forward(site: Site, page: Page) -> None:
     expect(page).to_have_url(site.url("/variables"))
     expect(page.locator("h1")).to_have_text("Variables")
     page.locator("#nav").get_by_role("link", name="Dashboard").click()
-    expect(page.locator("h1")).to_have_text("Dashboard")
+    expect(page.locator("h1")).to_contain_text("Dashboard")
     page.go_back()
     expect(page).to_have_url(site.url("/variables"))
     expect(page.locator("h1")).to_have_text("Variables")
@@ -158,7 +158,7 @@ def test_unknown_ids_and_paths_say_not_found(site: Site, page: Page) -> None:
     page.goto(site.url("/no/such/page"))
     expect(page.locator(".not-found h1")).to_have_text("Page not found")
     page.locator(".not-found a").click()
-    expect(page.locator("h1")).to_have_text("Dashboard")
+    expect(page.locator("h1")).to_contain_text("Dashboard")
 
 
 def test_variables_create_edit_delete_with_inline_api_errors(site: Site, page: Page) -> None:

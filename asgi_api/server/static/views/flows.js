@@ -2,7 +2,7 @@
 
 import * as api from "../api.js";
 import { setQuery } from "../router.js";
-import { debounce, fill, h, link, notFound, pager, table, tags, time } from "../ui.js";
+import { debounce, fill, h, link, notFound, pager, paths, table, tags, time } from "../ui.js";
 import { runsPanel } from "./runs.js";
 
 const PAGE_SIZE = 50;
@@ -37,7 +37,7 @@ export async function flowsView({ root, query, signal }) {
     if (mine !== generation) return;
     count.textContent = `${total} flow${total === 1 ? "" : "s"}`;
     fill(results, table(["Name", "Tags", "Created"], flows.map((flow) => h("tr", { "data-flow-id": flow.id },
-      h("td", {}, link(`/flows/${flow.id}`, flow.name)),
+      h("td", {}, link(paths.flow(flow.id), flow.name)),
       h("td", {}, tags(flow.tags)),
       h("td", {}, time(flow.created)))),
     filters.q ? `No flow's name contains “${filters.q}”.` : "No flows yet."),
@@ -55,19 +55,20 @@ export async function flowView({ root, params, query, signal }) {
     if (error instanceof api.ApiError && error.status === 404) {
       document.title = "Flow not found · asgi_api";
       fill(root, notFound("Flow", params.id, "/flows", "All flows"));
-      return;
+      return null;
     }
     throw error;
   }
   document.title = `${flow.name} · Flows · asgi_api`;
   const panel = h("div");
+  const live = h("span");
   fill(root,
     h("p", { class: "crumbs" }, link("/flows", "Flows"), " / "),
-    h("h1", {}, flow.name, " ", tags(flow.tags)),
+    h("h1", {}, flow.name, " ", tags(flow.tags), live),
     h("dl", { class: "facts" },
       h("dt", {}, "Flow id"), h("dd", {}, h("code", {}, flow.id)),
       h("dt", {}, "Created"), h("dd", {}, time(flow.created))),
     h("h2", {}, "Runs"),
     panel);
-  await runsPanel(panel, { query, signal, flowId: flow.id });
+  return runsPanel(panel, { query, signal, flowId: flow.id, live });
 }

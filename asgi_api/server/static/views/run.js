@@ -1,14 +1,19 @@
-// One flow run: its facts, parameters, state history, task runs and logs, live while it runs.
+// One flow run: its facts, parameters, state history, task runs (a timeline and a table, a page at
+// a time) and logs, live while it runs.
 
 import * as api from "../api.js";
 import { setQuery } from "../router.js";
-import { badge, banner, duration, fill, h, json, link, notFound, runDuration, table, tags, TERMINAL, time } from "../ui.js";
+import {
+  badge, banner, duration, fill, h, json, link, notFound, pager, paths, runDuration, table, tags, TERMINAL, time,
+} from "../ui.js";
 import { flowNames } from "./runs.js";
+import { ganttChart } from "./timeline.js";
 
 const REFRESH_MS = 2000;
 const LOG_PAGE = 200;
 const LOG_CAP = 5000; // at most this many log lines on the page
 const TICKS_AFTER_END = 3; // logs are flushed shortly after a run ends: keep looking a little longer
+export const TASK_PAGE = 200; // task runs per page of the timeline and the table
 export const LEVELS = { 10: "DEBUG", 20: "INFO", 30: "WARNING", 40: "ERROR", 50: "CRITICAL" };
 
 export async function runView({ root, params, query, signal }) {
@@ -29,7 +34,8 @@ export async function runView({ root, params, query, signal }) {
   const facts = h("div", { class: "card" });
   const history = h("div", { class: "card", id: "state-history" });
   const taskRuns = h("div", { class: "card", id: "task-runs" });
-  const logs = new LogPanel(run.id, Number.parseInt(query.get("level"), 10) || 0, signal);
+  const logs = new LogPanel({ flow_run_id: { any_: [run.id] } }, Number.parseInt(query.get("level"), 10) || 0, signal);
+  let taskOffset = Math.max(0, Number.parseInt(query.get("tasks"), 10) || 0);
   fill(root,
     header,
     h("div", { class: "columns" },
@@ -43,26 +49,36 @@ export async function runView({ root, params, query, signal }) {
   const names = await flowNames([run.flow_id], signal);
 
   async function refresh() {
-    const [states, tasks] = await Promise.all([
+    const ofRun = { task_runs: { flow_run_id: { any_: [run.id] } } };
+    const [states, tasks, taskCount] = await Promise.all([
       api.get(`/flow_run_states/?flow_run_id=${encodeURIComponent(run.id)}`, signal),
-      api.post("/task_runs/filter", {
-        task_runs: { flow_run_id: { any_: [run.id] } }, sort: "EXPECTED_START_TIME_ASC", limit: 200,
-      }, signal),
+      api.post("/task_runs/filter", { ...ofRun, sort: "EXPECTED_START_TIME_ASC", limit: TASK_PAGE, offset: taskOffset },
+        signal),
+      api.post("/task_runs/count", ofRun, signal),
     ]);
-    logs.taskNames = Object.fromEntries(tasks.map((task) => [task.id, task.name]));
+    Object.assign(logs.taskNames, Object.fromEntries(tasks.map((task) => [task.id, task.name])));
     await logs.update();
     const live = !TERMINAL.has(run.state_type);
     document.title = `${run.name} · Flow runs · asgi_api`;
     fill(header,
       h("p", { class: "crumbs" }, link("/runs", "Flow runs"), " / ",
-        names[run.flow_id] ? link(`/flows/${run.flow_id}`, names[run.flow_id]) : "flow"),
+        names[run.flow_id] ? link(paths.flow(run.flow_id), names[run.flow_id]) : "flow"),
       h("h1", {}, run.name, " ", badge(run.state_type, run.state_name),
         live ? h("span", { class: "live", title: `Refreshing every ${REFRESH_MS / 1000} s` }, "live") : null));
     fill(facts, runFacts(run, names));
     fill(history, stateHistory(states, run));
-    fill(taskRuns, table(["Task run", "State", "Start", "Duration", "Tags"],
+    const goTo = (offset) => {
+      taskOffset = offset;
+      setQuery({ level: logs.level || "", tasks: offset || "" });
+      refresh().catch((error) => { if (error.name !== "AbortError") banner(error.message); });
+    };
+    fill(taskRuns,
+      h("div", { class: "toolbar" }, h("span", { class: "muted count" },
+        `${taskCount} task run${taskCount === 1 ? "" : "s"}`), pager(taskOffset, TASK_PAGE, taskCount, goTo)),
+      tasks.length ? h("div", { id: "task-timeline" }, ganttChart(tasks)) : null,
+      table(["Task run", "State", "Start", "Duration", "Tags"],
       tasks.map((task) => h("tr", { "data-task-run-id": task.id },
-        h("td", {}, task.name),
+        h("td", {}, link(paths.taskRun(task.id), task.name)),
         h("td", {}, badge(task.state_type, task.state_name)),
         h("td", {}, time(task.start_time || task.expected_start_time)),
         h("td", { class: "duration" }, runDuration(task)),
@@ -99,7 +115,8 @@ export async function runView({ root, params, query, signal }) {
 function runFacts(run, names) {
   const row = (label, value) => [h("dt", {}, label), h("dd", {}, value)];
   return h("dl", { class: "facts" },
-    row("Flow", names[run.flow_id] ? link(`/flows/${run.flow_id}`, names[run.flow_id]) : h("code", {}, run.flow_id)),
+    row("Flow", names[run.flow_id] ? link(paths.flow(run.flow_id), names[run.flow_id]) : h("code", {}, run.flow_id)),
+    run.deployment_id ? row("Deployment", link(paths.deployment(run.deployment_id), run.deployment_id)) : null,
     row("State", [badge(run.state_type, run.state_name), run.state?.message ? ` ${run.state.message}` : ""]),
     row("Expected start", time(run.expected_start_time)),
     row("Started", time(run.start_time)),
@@ -107,13 +124,13 @@ function runFacts(run, names) {
     row("Duration", h("span", { class: "duration" }, runDuration(run))),
     row("Run count", String(run.run_count ?? 0)),
     run.flow_version ? row("Flow version", run.flow_version) : null,
-    run.work_pool_name ? row("Work pool", run.work_pool_name) : null,
+    run.work_pool_name ? row("Work pool", link(paths.workPool(run.work_pool_name), run.work_pool_name)) : null,
     row("Tags", (run.tags || []).length ? tags(run.tags) : h("span", { class: "muted" }, "none")),
     row("Flow run id", h("code", {}, run.id)));
 }
 
 /** The states as a bar (each state's share of the run's time) and as a list, oldest first. */
-function stateHistory(states, run) {
+export function stateHistory(states, run) {
   if (!states.length) return h("p", { class: "muted" }, "No states recorded.");
   const times = states.map((state) => Date.parse(state.timestamp));
   const end = TERMINAL.has(run.state_type) ? times[times.length - 1] : Date.now();
@@ -133,10 +150,13 @@ function stateHistory(states, run) {
   return [bar, list];
 }
 
-/** The run's logs: a level filter, lines appended as they arrive, the task run's name on each. */
-class LogPanel {
-  constructor(runId, level, signal) {
-    this.runId = runId;
+/**
+ * A run's logs (`where`: the logs filter naming the flow run or task run): a level filter, lines
+ * appended as they arrive, the task run's name on each.
+ */
+export class LogPanel {
+  constructor(where, level, signal) {
+    this.where = where;
     this.signal = signal;
     this.level = LEVELS[level] ? level : 0;
     this.taskNames = {};
@@ -145,7 +165,7 @@ class LogPanel {
     this.busy = null;
     const select = h("select", { name: "level", "aria-label": "Minimum log level", onchange: () => {
       this.level = Number(select.value);
-      setQuery({ level: this.level || "" });
+      setQuery({ ...Object.fromEntries(new URLSearchParams(location.search)), level: this.level || "" });
       this.reset();
       this.update().catch((error) => {
         if (error.name !== "AbortError") fill(this.lines, h("p", { class: "form-error" }, error.message));
@@ -174,7 +194,7 @@ class LogPanel {
 
   async fetchNew() {
     const generation = this.generation;
-    const where = { flow_run_id: { any_: [this.runId] } };
+    const where = { ...this.where };
     if (this.level) where.level = { ge_: this.level };
     while (this.loaded < LOG_CAP) {
       const page = await api.post("/logs/filter", {

@@ -2,9 +2,13 @@
 
 import * as api from "../api.js";
 import { setQuery } from "../router.js";
-import { badge, debounce, fill, h, link, pager, runDuration, STATE_TYPES, table, tags, time } from "../ui.js";
+import {
+  badge, debounce, fill, h, link, liveMark, pager, paths, refreshWhile, runDuration, STATE_TYPES, table, tags, TERMINAL,
+  time,
+} from "../ui.js";
 
 const PAGE_SIZE = 50;
+const REFRESH_MS = 5000;
 export const RUN_SORTS = {
   EXPECTED_START_TIME_DESC: "Newest first",
   EXPECTED_START_TIME_ASC: "Oldest first",
@@ -27,15 +31,18 @@ export async function flowNames(ids, signal) {
 export async function runsView({ root, query, signal }) {
   document.title = "Flow runs · asgi_api";
   const panel = h("div");
-  fill(root, h("h1", {}, "Flow runs"), panel);
-  await runsPanel(panel, { query, signal });
+  const live = h("span");
+  fill(root, h("h1", {}, "Flow runs", live), panel);
+  return runsPanel(panel, { query, signal, live });
 }
 
 /**
- * The filterable list of flow runs, of one flow when `flowId` is given. Its filters live in the
- * page's query string (`state`, `q`, `sort`, `offset`), so a filtered list has its own URL.
+ * The filterable list of flow runs, of one flow when `flowId` is given and narrowed by `scope` (more
+ * filter keys, such as a deployment's). Its filters live in the page's query string (`state`, `q`,
+ * `sort`, `offset`), so a filtered list has its own URL. While a listed run is active the list
+ * refreshes itself (`live` gets the mark); returns the function that stops that.
  */
-export async function runsPanel(panel, { query, signal, flowId = null }) {
+export async function runsPanel(panel, { query, signal, flowId = null, scope = {}, live = null }) {
   const filters = {
     state: STATE_TYPES.includes(query.get("state")) ? query.get("state") : "",
     q: query.get("q") || "",
@@ -67,23 +74,25 @@ export async function runsPanel(panel, { query, signal, flowId = null }) {
   }
 
   let generation = 0;
+  let shown = [];
   async function load() {
     const mine = ++generation;
-    const flowRuns = {};
+    const flowRuns = { ...(scope.flow_runs || {}) };
     if (filters.state) flowRuns.state = { type: { any_: [filters.state] } };
     if (filters.q) flowRuns.name = { like_: filters.q };
-    const where = { flow_runs: flowRuns, ...(flowId ? { flows: { id: { any_: [flowId] } } } : {}) };
+    const where = { ...scope, flow_runs: flowRuns, ...(flowId ? { flows: { id: { any_: [flowId] } } } : {}) };
     const [runs, total] = await Promise.all([
       api.post("/flow_runs/filter", { ...where, sort: filters.sort, limit: PAGE_SIZE, offset: filters.offset }, signal),
       api.post("/flow_runs/count", where, signal),
     ]);
     const names = flowId ? {} : await flowNames(runs.map((run) => run.flow_id), signal);
     if (mine !== generation) return; // a newer filter answered first
+    shown = runs;
     count.textContent = `${total} flow run${total === 1 ? "" : "s"}`;
     const headers = ["Name", ...(flowId ? [] : ["Flow"]), "State", "Start", "Duration", "Tags"];
     fill(results, table(headers, runs.map((run) => h("tr", { "data-run-id": run.id },
-      h("td", {}, link(`/runs/${run.id}`, run.name)),
-      flowId ? null : h("td", {}, names[run.flow_id] ? link(`/flows/${run.flow_id}`, names[run.flow_id]) : "—"),
+      h("td", {}, link(paths.flowRun(run.id), run.name)),
+      flowId ? null : h("td", {}, names[run.flow_id] ? link(paths.flow(run.flow_id), names[run.flow_id]) : "—"),
       h("td", {}, badge(run.state_type, run.state_name)),
       h("td", {}, time(run.start_time || run.expected_start_time)),
       h("td", { class: "duration" }, runDuration(run)),
@@ -93,4 +102,8 @@ export async function runsPanel(panel, { query, signal, flowId = null }) {
   }
 
   await load();
+  const active = () => shown.some((run) => !TERMINAL.has(run.state_type) && run.state_type !== "SCHEDULED"
+    && run.state_type !== "PAUSED");
+  return refreshWhile(active, load, { ms: REFRESH_MS, signal,
+    onState: (on) => { if (live) fill(live, on ? liveMark(REFRESH_MS) : null); } });
 }
