@@ -33,6 +33,7 @@ from asgi_api.server.middleware.security_headers import SecurityHeadersMiddlewar
 from asgi_api.server.models.csrf import is_valid_token
 from asgi_api.server.services.cancellation_cleanup import CancellationCleanup
 from asgi_api.server.services.concurrency_leases import LeaseReclaimer
+from asgi_api.server.services.event_retention import EventRetention
 from asgi_api.server.services.late_runs import LateRuns
 from asgi_api.server.services.pause_expirations import PauseExpirations
 from asgi_api.server.services.scheduler import Scheduler
@@ -173,7 +174,7 @@ def _fingerprint(directory: Path) -> str:
 def background_services(settings: Settings, database: Database) -> list[services.Service]:
     """The services a full server runs beside the API, on its database."""
     return [LeaseReclaimer(database), Scheduler(database), LateRuns(database), PauseExpirations(database),
-            CancellationCleanup(database)]
+            CancellationCleanup(database), EventRetention(database, settings.events_retention_period)]
 
 
 def _split(value: str) -> list[str]:

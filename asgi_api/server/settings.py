@@ -44,6 +44,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     request_limit: Annotated[int, msgspec.Meta(ge=1)] = 100  # concurrent requests on SQLite
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1)] = 10 * 1024 * 1024
     request_body_timeout: Annotated[float, msgspec.Meta(gt=0)] = 30.0  # seconds to send a whole body, else 408
+    # How long stored events are kept (seconds; Prefect's default: 7 days); older ones are deleted.
+    events_retention_period: Annotated[float, msgspec.Meta(gt=0)] = 7 * 24 * 3600.0
     services_enabled: bool = True  # false: the API without background work (one-off runs, a second process)
     log_retryable_errors: bool = False
     debug: bool = False

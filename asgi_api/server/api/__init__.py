@@ -11,6 +11,7 @@ from asgi_api.server.api import (
     concurrency_limits,
     csrf,
     deployments,
+    event_reads,
     events,
     flow_run_states,
     flow_runs,
@@ -24,7 +25,7 @@ from asgi_api.server.api import (
 
 API_ROUTERS: list[APIRouter] = [
     root.router, admin.router, automations.router, csrf.router, logs.router, variables.router, events.router,
-    concurrency.router, concurrency_limits.router, artifacts.router,
+    event_reads.router, concurrency.router, concurrency_limits.router, artifacts.router,
     flows.router, flow_runs.router, deployments.router, flow_run_states.router, task_runs.router,
     task_run_states.router,
 ]

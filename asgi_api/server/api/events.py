@@ -1,7 +1,8 @@
 """`/events`: where clients send events, above all the task-run state changes of Prefect 3.
 
 `WebSocket /events/in` is the stream every flow run's client opens; `POST /events` takes a batch.
-This server keeps no event store: it records the task runs the events describe and drops the rest.
+Every event is stored (read back through `/events/filter`, see `event_reads`), and the task runs
+the events describe are recorded.
 `WebSocket /events/out` streams the run state changes (read back from the state rows) to
 subscribers such as `prefect deployment run --watch` and a `serve` process awaiting cancellations.
 """
@@ -29,6 +30,7 @@ from asgi_api.server.database import Database, Session, utcnow
 from asgi_api.server.database.errors import is_invalid_value_error, is_retryable_error
 from asgi_api.server.dependencies import get_database, get_settings, write_session
 from asgi_api.server.models.event_feed import read_state_events
+from asgi_api.server.models.event_store import store_events
 from asgi_api.server.models.events import InvalidTaskRunEvent, TaskRunChange, record_task_run_change, task_run_change
 from asgi_api.server.schemas.events import Event, EventFilter, EventsAuth
 from asgi_api.server.settings import Settings
@@ -51,7 +53,7 @@ _decode_auth = msgspec.json.Decoder(EventsAuth).decode
 
 @router.post("", status_code=204)
 async def create_events(events: list[Event], session: Session = Depends(write_session)) -> None:
-    """Record a batch; a task-run event that cannot be recorded fails the whole batch (422)."""
+    """Store a batch; a task-run event that cannot be recorded fails the whole batch (422)."""
     changes: list[TaskRunChange] = []
     for event in events:
         try:
@@ -60,6 +62,7 @@ async def create_events(events: list[Event], session: Session = Depends(write_se
             raise HTTPException(422, str(exc)) from None
         if change is not None:
             changes.append(change)
+    await store_events(session, events)
     for change in sorted(changes, key=lambda change: change.state.timestamp):
         await record_task_run_change(session, change)
 
@@ -147,57 +150,63 @@ async def _authenticate(websocket: WebSocket, database: Database, frame: str | b
 
 
 async def _record(database: Database, frames: list[str | bytes]) -> bool:
-    """Record the task runs some frames describe, in one transaction; False only when the database
-    failed transiently. Should the batch fail otherwise, each event is tried on its own, so that
-    one that cannot be recorded costs only itself.
+    """Store the events some frames carry and record the task runs they describe, in one
+    transaction; False only when the database failed transiently. Should the batch fail otherwise,
+    each event is tried on its own, so that one that cannot be recorded costs only itself.
 
     Frames the HTTP routes would answer with a 422 (NUL characters, values out of the database's
     range) are skipped alike on every backend."""
-    changes = [change for change in map(_change, frames) if change is not None]
-    changes.sort(key=lambda change: change.state.timestamp)
-    if len(changes) > 1:
+    items = [item for item in map(_decode, frames) if item is not None]
+    if len(items) > 1:
         try:
-            await _store(database, changes)
+            await _store(database, items)
             return True
         except Exception as exc:
             if is_retryable_error(exc):
-                logger.warning("Could not record %d events now: %r", len(changes), exc)
+                logger.warning("Could not record %d events now: %r", len(items), exc)
                 return False
-    for change in changes:
-        if not await _record_one(database, change):
+    for item in items:
+        if not await _record_one(database, item):
             return False
     return True
 
 
-def _change(frame: str | bytes) -> TaskRunChange | None:
-    """The task-run change a frame describes; None (logged) for a frame to skip."""
+_Item = tuple[Event, TaskRunChange | None]
+
+
+def _decode(frame: str | bytes) -> _Item | None:
+    """The event a frame carries and the task-run change it describes; None (logged) to skip it."""
     raw = frame.encode() if isinstance(frame, str) else frame
     if has_escaped_nul(raw):
         logger.warning("Skipping an event with a NUL character on /events/in")
         return None
     try:
-        return task_run_change(_decode_event(raw))
+        event = _decode_event(raw)
+        return event, task_run_change(event)
     except (msgspec.DecodeError, InvalidTaskRunEvent) as exc:
         logger.warning("Skipping an invalid event on /events/in: %s", exc)
         return None
 
 
-async def _record_one(database: Database, change: TaskRunChange) -> bool:
+async def _record_one(database: Database, item: _Item) -> bool:
+    event_id = item[0].id
     try:
-        await _store(database, [change])
+        await _store(database, [item])
     except Exception as exc:
         if is_invalid_value_error(exc):
-            logger.warning("Skipping event %s: a value the database cannot hold: %r", change.state.id, exc)
+            logger.warning("Skipping event %s: a value the database cannot hold: %r", event_id, exc)
             return True
         if is_retryable_error(exc):
-            logger.warning("Could not record event %s now: %r", change.state.id, exc)
+            logger.warning("Could not record event %s now: %r", event_id, exc)
             return False
-        logger.exception("Could not record event %s", change.state.id)
+        logger.exception("Could not record event %s", event_id)
     return True
 
 
-async def _store(database: Database, changes: list[TaskRunChange]) -> None:
+async def _store(database: Database, items: list[_Item]) -> None:
+    changes = sorted((change for _, change in items if change is not None), key=lambda change: change.state.timestamp)
     async with database.transaction(write=True) as session:
+        await store_events(session, [event for event, _ in items])
         for change in changes:
             await record_task_run_change(session, change)
 

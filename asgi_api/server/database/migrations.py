@@ -69,6 +69,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "concurrency limits and leases", _create_tables("concurrency_limit_v2", "concurrency_lease")),
     # `_create` also creates the flow_run indexes that are missing: the new one by deployment.
     Migration(4, "deployments and their schedules", _create_tables("deployment", "deployment_schedule", "flow_run")),
+    Migration(5, "events", _create_tables("event")),
 )
 
 

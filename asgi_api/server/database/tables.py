@@ -238,3 +238,19 @@ concurrency_lease = _stored_object(
     sa.Column("slots", sa.Integer, nullable=False),
     sa.Column("holder", JSONValue),
 )
+
+# Events clients emitted, kept for `events_retention_period`. `related_ids` lists the related
+# resources' ids (searched like tags) for the `related` and `any_resource` filters.
+event = sa.Table(
+    "event", metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("occurred", UTCDateTime, nullable=False, index=True),
+    sa.Column("received", UTCDateTime, nullable=False),
+    sa.Column("event", sa.String, nullable=False, index=True),
+    sa.Column("resource_id", sa.String, nullable=False, index=True),
+    sa.Column("resource", JSONValue, nullable=False),
+    sa.Column("related", JSONValue, nullable=False),
+    sa.Column("related_ids", JSONValue, nullable=False),
+    sa.Column("payload", JSONValue, nullable=False),
+    sa.Column("follows", sa.Uuid),
+)

@@ -7,6 +7,7 @@ labels; only `prefect.resource.id` (and `prefect.resource.role` on related resou
 
 from __future__ import annotations
 
+import enum
 from typing import Any, Literal
 from uuid import UUID
 
@@ -97,6 +98,16 @@ class EventResourceFilter(msgspec.Struct, kw_only=True):
                 and (self.id_prefix is None or resource_id.startswith(tuple(self.id_prefix))))
 
 
+class EventRelatedFilter(msgspec.Struct, kw_only=True):
+    """On the related resources: one of them has one of these ids."""
+
+    id: list[str] | None = None
+
+
+class EventIdFilter(msgspec.Struct, kw_only=True):
+    id: list[UUID] | None = None
+
+
 class EventFilter(msgspec.Struct, kw_only=True):
     """What a `/events/out` subscriber wants: the keys Prefect's clients send to follow runs
     (`occurred`, `event`, `resource`, `any_resource`: the event's or a related resource)."""
@@ -105,6 +116,10 @@ class EventFilter(msgspec.Struct, kw_only=True):
     event: EventNameFilter | None = None
     resource: EventResourceFilter | None = None
     any_resource: EventResourceFilter | None = None
+    # Read by `/events/filter` and `/events/count-by` only:
+    related: EventRelatedFilter | None = None
+    id: EventIdFilter | None = None
+    order: Literal["ASC", "DESC"] = "DESC"
 
     def matches(self, event: Event) -> bool:
         any_resource = self.any_resource
@@ -119,3 +134,51 @@ class EventsSubscription(msgspec.Struct, kw_only=True):
 
     type: Literal["filter"]
     filter: EventFilter = msgspec.field(default_factory=EventFilter)
+
+
+# -- reading stored events ------------------------------------------------------------------------
+
+
+class ReceivedEvent(Event, kw_only=True):
+    """A stored event, with when the server received it."""
+
+    received: DateTime
+
+
+class EventPage(msgspec.Struct, kw_only=True):
+    """`POST /events/filter`: one page, how many match in all, and the URL of the next page."""
+
+    events: list[ReceivedEvent]
+    total: int
+    next_page: str | None = None
+
+
+class Countable(str, enum.Enum):
+    """What `/events/count-by/{countable}` groups by (`day` means `time` in days)."""
+
+    day = "day"
+    time = "time"
+    event = "event"
+    resource = "resource"
+
+
+class TimeUnit(str, enum.Enum):
+    week = "week"
+    day = "day"
+    hour = "hour"
+    minute = "minute"
+    second = "second"
+
+
+TIME_UNIT_SECONDS = {TimeUnit.week: 7 * 86400.0, TimeUnit.day: 86400.0, TimeUnit.hour: 3600.0,
+                     TimeUnit.minute: 60.0, TimeUnit.second: 1.0}
+
+
+class EventCount(msgspec.Struct, kw_only=True):
+    """How many matching events share one value (an event name, a resource, a time bucket)."""
+
+    value: str
+    label: str
+    count: int
+    start_time: DateTime
+    end_time: DateTime

@@ -1,4 +1,4 @@
-"""Artifacts published by a Prefect flow, read back by Prefect's CLI and by the REST API."""
+"""Artifacts and an event published by a Prefect flow, read back by Prefect's CLI and the REST API."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from asgi_api.server.subprocess import SubprocessASGIServer
-from tests.server.e2e.test_prefect_client import prefect, run_script
+from tests.server.e2e.test_prefect_client import prefect, run_script, wait_for
 
 __all__ = ["prefect"]  # the fixture, shared with the other Prefect tests
 
@@ -35,3 +35,13 @@ def test_a_flow_publishes_artifacts_and_the_cli_lists_them(prefect: Path, server
         assert by_type["table"]["task_run_id"] is not None
         latest = api.get("/artifacts/e2e-report/latest").json()
         assert (latest["description"], latest["data"]) == ("second", "# Report\n\nStill **good**.")
+
+        def published() -> list[dict[str, object]]:
+            body = {"filter": {"event": {"name": ["e2e.report.published"]}}}
+            return api.post("/events/filter", json=body).json()["events"]
+
+        events = wait_for(published, bool)  # the client sends events over a WebSocket, in the background
+        assert [(event["resource"], event["payload"]) for event in events] == [
+            ({"prefect.resource.id": "e2e.report"}, {"versions": 2})], events
+        related = {item["prefect.resource.role"]: item["prefect.resource.id"] for item in events[0]["related"]}
+        assert related["flow-run"] == f"prefect.flow-run.{report['flow_run']}"

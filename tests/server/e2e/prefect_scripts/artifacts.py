@@ -1,7 +1,8 @@
 """Run by the Prefect venv's interpreter against PREFECT_API_URL (not by pytest).
 
 A flow publishes one artifact of each kind Prefect's client makes (markdown, table, link, image,
-progress moved on to 100%), then Prefect's CLI lists and inspects them. Prints JSON.
+progress moved on to 100%) and emits an event; then Prefect's CLI lists and inspects the
+artifacts. Prints JSON.
 """
 
 import json
@@ -17,6 +18,7 @@ from prefect.artifacts import (
     create_table_artifact,
     update_progress_artifact,
 )
+from prefect.events import emit_event
 
 
 @task
@@ -33,6 +35,8 @@ def publish() -> str:
     create_link_artifact(key="e2e-link", link="https://example.com/data", link_text="data")
     create_image_artifact(image_url="https://example.com/chart.png")
     update_progress_artifact(artifact_id=progress, progress=100.0)
+    emit_event(event="e2e.report.published", resource={"prefect.resource.id": "e2e.report"},
+               payload={"versions": 2})
     return summarise([{"city": "Oslo", "rain": 3}, {"city": "Lima", "rain": 0}])
 
 
