@@ -13,6 +13,7 @@ from asgi_api.server.api import (
     deployments,
     event_reads,
     events,
+    flow_run_inputs,
     flow_run_states,
     flow_runs,
     flows,
@@ -26,6 +27,6 @@ from asgi_api.server.api import (
 API_ROUTERS: list[APIRouter] = [
     root.router, admin.router, automations.router, csrf.router, logs.router, variables.router, events.router,
     event_reads.router, concurrency.router, concurrency_limits.router, artifacts.router,
-    flows.router, flow_runs.router, deployments.router, flow_run_states.router, task_runs.router,
-    task_run_states.router,
+    flows.router, flow_runs.router, flow_run_inputs.router, deployments.router, flow_run_states.router,
+    task_runs.router, task_run_states.router,
 ]

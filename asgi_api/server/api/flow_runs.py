@@ -100,11 +100,11 @@ async def update_flow_run_labels(id: UUID, labels: KeyValueLabels, session: Sess
 
 
 @router.post("/{id:uuid}/resume")
-async def resume_flow_run(id: UUID, response: Response, run_input: dict[str, Any] | None = Body(None),
+async def resume_flow_run(id: UUID, response: Response, run_input: dict[str, Any] | None = Body(None, embed=True),
                           session: Session = Depends(write_session)) -> OrchestrationResult:
-    """Resume a paused run (`resume_flow_run` in Prefect's client): 201 when it moved on.
-    `run_input` is accepted for the client's sake; runs waiting for typed input are not served yet."""
-    outcome = await models.resume_flow_run(session, id)
+    """Resume a paused run (`resume_flow_run` in Prefect's client): 201 when it moved on; the
+    `run_input` is stored for a run that paused waiting for input."""
+    outcome = await models.resume_flow_run(session, id, run_input)
     if outcome is None:
         raise _not_found()
     response.status_code = 201 if outcome.stored else 200

@@ -70,6 +70,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # `_create` also creates the flow_run indexes that are missing: the new one by deployment.
     Migration(4, "deployments and their schedules", _create_tables("deployment", "deployment_schedule", "flow_run")),
     Migration(5, "events", _create_tables("event")),
+    Migration(6, "flow run inputs", _create_tables("flow_run_input")),
 )
 
 

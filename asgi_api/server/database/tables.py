@@ -140,6 +140,15 @@ variable = _stored_object(
     sa.Column("tags", JSONValue, nullable=False),
 )
 
+flow_run_input = _stored_object(
+    "flow_run_input",
+    sa.Column("flow_run_id", sa.Uuid, sa.ForeignKey("flow_run.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("key", sa.String, nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("sender", sa.String),
+    sa.UniqueConstraint("flow_run_id", "key", name="uq_flow_run_input__flow_run_id_key"),
+)
+
 deployment = _stored_object(
     "deployment",
     sa.Column("name", sa.String, nullable=False),

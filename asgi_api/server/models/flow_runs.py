@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from asgi_api.server.database import Session, tables, utcnow
 from asgi_api.server.exceptions import ObjectNotFoundError
 from asgi_api.server.models.filters import flow_runs_where
+from asgi_api.server.models.flow_run_inputs import create_input
 from asgi_api.server.models.orchestration import SetStateResult, set_flow_run_state
 from asgi_api.server.models.sorting import flow_run_order_by
 from asgi_api.server.models.states import FLOW_RUNS, enter_initial_state, run_from_row, select_runs
@@ -121,9 +122,12 @@ async def update_labels(session: Session, flow_run_id: uuid.UUID, labels: dict[s
     return True
 
 
-async def resume_flow_run(session: Session, flow_run_id: uuid.UUID) -> SetStateResult | None:
+async def resume_flow_run(session: Session, flow_run_id: uuid.UUID,
+                          run_input: dict[str, Any] | None = None) -> SetStateResult | None:
     """Resume a paused run: back to RUNNING in its process, or Scheduled "Resuming" for a suspended
-    one (its process is gone; it is started afresh). An ABORT when it is not paused; None if no run."""
+    one (its process is gone; it is started afresh). An ABORT when it is not paused; None if no run.
+    A run that paused waiting for input gets `run_input` under the key it named for the response
+    (stored as sent: the input's JSON schema is not checked)."""
     flow_run = await read_flow_run(session, flow_run_id)
     if flow_run is None:
         return None
@@ -136,7 +140,11 @@ async def resume_flow_run(session: Session, flow_run_id: uuid.UUID) -> SetStateR
                                state_details=StateDetails(scheduled_time=utcnow()))
     else:
         proposal = StateCreate(type=StateType.RUNNING)
-    return await set_flow_run_state(session, flow_run_id, proposal)
+    outcome = await set_flow_run_state(session, flow_run_id, proposal)
+    keyset = state.state_details.run_input_keyset
+    if keyset and run_input and outcome.result.status is SetStateStatus.ACCEPT:
+        await create_input(session, flow_run_id, keyset["response"], msgspec.json.encode(run_input).decode(), None)
+    return outcome
 
 
 async def read_expired_pauses(session: Session, now: datetime, limit: int) -> list[uuid.UUID]:
