@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -18,7 +18,12 @@ from asgi_api.openapi import docs
 from asgi_api.openapi.schema import get_openapi, unique_id
 from asgi_api.params import DependsMarker
 from asgi_api.responses import JSONResponse
-from asgi_api.routing import APIRoute, APIRouter
+from asgi_api.routing import APIRoute, APIRouter, DecoratedCallable
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from asgi_api.signatures import IncludeOptions, RouteOptions
 
 
 class API(Starlette):
@@ -144,40 +149,43 @@ class API(Starlette):
             scope["root_path"] = self.root_path
         await super().__call__(scope, receive, send)
 
-    def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
-        self.router.add_api_route(path, endpoint, **options)
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], *, methods: Sequence[str] | None = None,
+                      **options: Unpack[RouteOptions]) -> None:
+        self.router.add_api_route(path, endpoint, methods=methods, **options)
 
-    def api_route(self, path: str, **options: Any) -> Callable[[Any], Any]:
-        return self.router.api_route(path, **options)
+    def api_route(self, path: str, *, methods: Sequence[str] | None = None,
+                  **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.api_route(path, methods=methods, **options)
 
-    def get(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.get(path, **options)
 
-    def put(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def put(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.put(path, **options)
 
-    def post(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def post(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.post(path, **options)
 
-    def delete(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.delete(path, **options)
 
-    def patch(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def patch(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.patch(path, **options)
 
-    def head(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def head(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.head(path, **options)
 
-    def options(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def options(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.options(path, **options)
 
-    def trace(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def trace(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.trace(path, **options)
 
-    def websocket(self, path: str, name: str | None = None, **options: Any) -> Callable[[Any], Any]:
-        return self.router.websocket(path, name, **options)
+    def websocket(self, path: str, name: str | None = None, *, dependencies: Sequence[DependsMarker] | None = None
+                  ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        return self.router.websocket(path, name, dependencies=dependencies)
 
-    def include_router(self, router: APIRouter, **options: Any) -> None:
+    def include_router(self, router: APIRouter, **options: Unpack[IncludeOptions]) -> None:
         """Add `router`'s routes (see `APIRouter.include_router` for the options)."""
         self.router.include_router(router, **options)
 

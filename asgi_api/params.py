@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from asgi_api.signatures import ParamOptions
 
 
 class _Unset:
@@ -19,9 +24,6 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
-
-
-_PYDANTIC_ONLY = {"strict", "discriminator", "union_mode", "alias_priority", "validate_default", "fail_fast"}
 
 
 class Param:
@@ -57,13 +59,15 @@ class Param:
         example: Any = UNSET,
         openapi_examples: dict[str, Any] | None = None,
         allow_inf_nan: bool | None = None,
-        **pydantic_only: Any,
+        strict: bool | None = None,
+        discriminator: str | None = None,
+        union_mode: Literal["smart", "left_to_right"] | None = None,
+        alias_priority: int | None = None,
+        validate_default: bool | None = None,
+        fail_fast: bool | None = None,
     ) -> None:
         # pydantic's switches (strict, discriminator, union_mode, alias_priority, validate_default,
-        # fail_fast) are accepted so FastAPI code loads; msgspec validation has no use for them.
-        unknown = set(pydantic_only) - _PYDANTIC_ONLY
-        if unknown:
-            raise TypeError(f"{type(self).__name__}() got unexpected keyword arguments: {sorted(unknown)}")
+        # fail_fast) are accepted so FastAPI code loads; validation has no use for them yet.
         self.default = default
         self.default_factory = default_factory
         self.alias = validation_alias if isinstance(validation_alias, str) else alias
@@ -182,37 +186,43 @@ class SecurityMarker(DependsMarker):
         self.scopes = list(scopes or [])
 
 
-def Path(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802 - FastAPI's public spelling
+def Path(default: Any = UNSET, **kwargs: Unpack[ParamOptions]) -> Any:  # noqa: N802 - FastAPI's public spelling
     """A path parameter (`/items/{item_id}`); always required, whatever `default` says."""
     return PathParam(default, **kwargs)
 
 
-def Query(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802
+def Query(default: Any = UNSET, **kwargs: Unpack[ParamOptions]) -> Any:  # noqa: N802
     """A query-string parameter; needed for `list[...]` query parameters, optional for scalars."""
     return QueryParam(default, **kwargs)
 
 
-def Header(default: Any = UNSET, *, convert_underscores: bool = True, **kwargs: Any) -> Any:  # noqa: N802
+def Header(default: Any = UNSET, *, convert_underscores: bool = True, **kwargs: Unpack[ParamOptions]) -> Any:  # noqa: N802
     """A request header; `user_agent` reads `user-agent` unless `convert_underscores=False`."""
     return HeaderParam(default, convert_underscores=convert_underscores, **kwargs)
 
 
-def Cookie(default: Any = UNSET, **kwargs: Any) -> Any:  # noqa: N802
+def Cookie(default: Any = UNSET, **kwargs: Unpack[ParamOptions]) -> Any:  # noqa: N802
     """A request cookie."""
     return CookieParam(default, **kwargs)
 
 
-def Body(default: Any = UNSET, *, embed: bool = False, media_type: str = "application/json", **kwargs: Any) -> Any:  # noqa: N802
+def Body(  # noqa: N802
+    default: Any = UNSET, *, embed: bool = False, media_type: str = "application/json", **kwargs: Unpack[ParamOptions]
+) -> Any:
     """A JSON body value; `embed=True` expects it under its name (`{"item": {...}}`)."""
     return BodyParam(default, embed=embed, media_type=media_type, **kwargs)
 
 
-def Form(default: Any = UNSET, *, media_type: str = "application/x-www-form-urlencoded", **kwargs: Any) -> Any:  # noqa: N802
+def Form(  # noqa: N802
+    default: Any = UNSET, *, media_type: str = "application/x-www-form-urlencoded", **kwargs: Unpack[ParamOptions]
+) -> Any:
     """A form field; `Annotated[Model, Form()]` reads the model's fields from the form."""
     return FormParam(default, media_type=media_type, **kwargs)
 
 
-def File(default: Any = UNSET, *, media_type: str = "multipart/form-data", **kwargs: Any) -> Any:  # noqa: N802
+def File(  # noqa: N802
+    default: Any = UNSET, *, media_type: str = "multipart/form-data", **kwargs: Unpack[ParamOptions]
+) -> Any:
     """An uploaded file: annotate `UploadFile` (spooled, streamed) or `bytes` (read whole)."""
     return FileParam(default, media_type=media_type, **kwargs)
 

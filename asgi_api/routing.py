@@ -34,7 +34,13 @@ from asgi_api.params import UNSET, DependsMarker
 from asgi_api.request_body import FormBody, body_reader
 from asgi_api.responses import JSONResponse, body_allowed
 
+if typing.TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from asgi_api.signatures import RouteOptions
+
 logger = logging.getLogger("asgi_api.routing")
+DecoratedCallable = typing.TypeVar("DecoratedCallable", bound=Callable[..., Any])
 
 
 def response_model_of(endpoint: Callable[..., Any]) -> Any:
@@ -394,37 +400,38 @@ class APIRouter(Router):
         route.siblings = self.routes
         self.routes.append(route)
 
-    def api_route(self, path: str, *, methods: Sequence[str] | None = None, **options: Any) -> Callable[[Any], Any]:
-        """Decorator form of `add_api_route`."""
+    def api_route(self, path: str, *, methods: Sequence[str] | None = None,
+                  **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """Decorator form of `add_api_route`; it returns the endpoint itself, with its own type."""
 
-        def decorator(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        def decorator(endpoint: DecoratedCallable) -> DecoratedCallable:
             self.add_api_route(path, endpoint, methods=methods, **options)
             return endpoint
 
         return decorator
 
-    def get(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.api_route(path, methods=["GET"], **options)
 
-    def put(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def put(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.api_route(path, methods=["PUT"], **options)
 
-    def post(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def post(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.api_route(path, methods=["POST"], **options)
 
-    def delete(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.api_route(path, methods=["DELETE"], **options)
 
-    def patch(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def patch(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.api_route(path, methods=["PATCH"], **options)
 
-    def head(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def head(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.api_route(path, methods=["HEAD"], **options)
 
-    def options(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def options(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.api_route(path, methods=["OPTIONS"], **options)
 
-    def trace(self, path: str, **options: Any) -> Callable[[Any], Any]:
+    def trace(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.api_route(path, methods=["TRACE"], **options)
 
     def add_api_websocket_route(self, path: str, endpoint: Callable[..., Any], name: str | None = None, *,
@@ -434,11 +441,11 @@ class APIRouter(Router):
                                   dependency_overrides_provider=self.dependency_overrides_provider)
         self.routes.append(route)
 
-    def websocket(self, path: str, name: str | None = None, *,
-                  dependencies: Sequence[DependsMarker] | None = None) -> Callable[[Any], Any]:
+    def websocket(self, path: str, name: str | None = None, *, dependencies: Sequence[DependsMarker] | None = None
+                  ) -> Callable[[DecoratedCallable], DecoratedCallable]:
         """Decorator: a WebSocket endpoint taking `websocket: WebSocket` and injected parameters."""
 
-        def decorator(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        def decorator(endpoint: DecoratedCallable) -> DecoratedCallable:
             self.add_api_websocket_route(path, endpoint, name=name, dependencies=dependencies)
             return endpoint
 
