@@ -15,7 +15,7 @@ import platform
 import sys
 
 from bench import server
-from bench.apps import PEERS
+from bench.apps import PEERS, pydantic_routes
 from bench.driver import ENDPOINTS, ASGIApp, BenchError, Settings, run_all
 from bench.startup import measure
 
@@ -80,7 +80,7 @@ def throughput_report(results: dict[str, dict[str, float]]) -> list[Check]:
     for endpoint in ENDPOINTS:
         row = results.get(endpoint.name, {})
         print(
-            f"{endpoint.name:<12}"
+            f"{endpoint.name:<12}" + ("\n" + " " * 12 if len(endpoint.name) > 12 else "")
             + "".join(f"{row[name]:>12,.0f}" if name in row else f"{'-':>12}" for name in PEERS)
         )
     print("\nasgi_api / peer, requests/s")
@@ -88,8 +88,11 @@ def throughput_report(results: dict[str, dict[str, float]]) -> list[Check]:
     for endpoint in ENDPOINTS:
         row = results.get(endpoint.name, {})
         for peer, bound, applies_to in THROUGHPUT_TARGETS:
+            if endpoint.peers and peer not in endpoint.peers:
+                continue
+            name = f"{endpoint.name:<8}" if len(endpoint.name) <= 8 else f"{endpoint.name}: "
             check = Check(
-                f"{endpoint.name:<8}asgi_api/{peer}",
+                f"{name}asgi_api/{peer}",
                 ratio(row.get("asgi_api"), row.get(peer)),
                 bound if endpoint.name in applies_to else None,
             )
@@ -162,6 +165,7 @@ def framework(args: argparse.Namespace) -> list[bool] | None:
         f"{'wall-clock' if settings.wall_clock else 'CPU (process_time)'} seconds"
     )
     apps = load_apps()
+    pydantic_routes.add_to(apps)
     try:
         results = asyncio.run(run_all(apps, settings))
     except BenchError as exc:
