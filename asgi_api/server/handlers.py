@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from asgi_api.exceptions import RequestValidationError
@@ -51,6 +51,12 @@ async def invalid_value_exception_handler(request: Request, exc: Exception) -> R
               "msg": "Value error, a value is out of the range the database can store"}
     return JSONResponse({"exception_message": "Invalid request received.", "exception_detail": [detail],
                          "request_body": None}, status_code=422)
+
+
+async def client_disconnect_handler(request: Request, exc: Exception) -> Response:
+    """The client left mid-request: nobody reads the answer, and it is no server error."""
+    logger.debug("Client disconnected during %s %s", request.method, request.url.path)
+    return JSONResponse({"detail": "Client disconnected"}, status_code=400)
 
 
 async def object_not_found_exception_handler(request: Request, exc: Exception) -> Response:
@@ -92,6 +98,7 @@ def exception_handlers(log_retryable_errors: bool = False) -> dict[Any, Any]:
     handlers.update({
         RequestValidationError: validation_exception_handler,
         ObjectNotFoundError: object_not_found_exception_handler,
+        ClientDisconnect: client_disconnect_handler,  # by class: answered inside, never re-raised to the server
         Exception: internal,
     })
     return handlers

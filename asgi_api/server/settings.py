@@ -46,6 +46,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     request_body_timeout: Annotated[float, msgspec.Meta(gt=0)] = 30.0  # seconds to send a whole body, else 408
     # How long stored events are kept (seconds; Prefect's default: 7 days); older ones are deleted.
     events_retention_period: Annotated[float, msgspec.Meta(gt=0)] = 7 * 24 * 3600.0
+    websocket_auth_timeout: Annotated[float, msgspec.Meta(gt=0)] = 10.0  # seconds to a websocket's first frame
     services_enabled: bool = True  # false: the API without background work (one-off runs, a second process)
     log_retryable_errors: bool = False
     debug: bool = False
@@ -83,8 +84,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         values = msgspec.structs.asdict(self)
         if values["api_auth_string"]:
             values["api_auth_string"] = "********"
-        values["database_url"] = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:********@", values["database_url"])
+        values["database_url"] = mask_url(values["database_url"])
         return values
+
+
+_MASK = "********"
+_SECRET_PARAMETER = re.compile(r"([?&][^=&]*password[^=&]*=)[^&]*", re.IGNORECASE)
+
+
+def mask_url(url: str) -> str:
+    """`url` with the password hidden: in the user info (also with no user name, and with an
+    unencoded `@` in the password: the host follows the last `@`) and in `...password=` parameters."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    rest, question, query = rest.partition("?")
+    at = rest.rfind("@")
+    if at >= 0 and not rest.startswith("/"):  # a file path (SQLite) has no user info
+        user, colon, _ = rest[:at].partition(":")
+        rest = f"{user}:{_MASK}{rest[at:]}" if colon else rest
+    return f"{scheme}://{rest}" + _SECRET_PARAMETER.sub(rf"\1{_MASK}", question + query)
 
 
 def _explain(exc: msgspec.ValidationError) -> str:

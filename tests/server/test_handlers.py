@@ -9,6 +9,7 @@ from pathlib import Path
 import asyncpg.exceptions
 import pytest
 import sqlalchemy.exc
+from starlette.requests import ClientDisconnect
 from starlette.testclient import TestClient
 
 from asgi_api import API, Depends, response_scoped_dependency
@@ -112,6 +113,13 @@ def test_values_the_database_cannot_hold_are_422(make_error: Callable[[], Except
 def test_other_errors_are_500_without_details(make_error: Callable[[], Exception]) -> None:
     response = app_raising(make_error).get("/fail")
     assert (response.status_code, response.json()) == (500, {"exception_message": "Internal Server Error"})
+
+
+def test_a_client_gone_mid_body_is_not_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("DEBUG", logger="asgi_api"):
+        response = app_raising(ClientDisconnect).get("/fail")
+    assert response.status_code == 400
+    assert [record.levelname for record in caplog.records if record.name.startswith("asgi_api")] == ["DEBUG"]
 
 
 def test_not_found_and_validation_bodies() -> None:

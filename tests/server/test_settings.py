@@ -43,5 +43,21 @@ def test_invalid_values_name_their_variable(environ: dict[str, str], named: str)
         Settings.load(environ)
 
 
+@pytest.mark.parametrize(("url", "masked"), [
+    ("postgresql+asyncpg://:secret@h/db", "postgresql+asyncpg://:********@h/db"),
+    ("postgresql+asyncpg://user:p@ss@h/db", "postgresql+asyncpg://user:********@h/db"),
+    ("postgresql+asyncpg://user:p/w@h:5432/db", "postgresql+asyncpg://user:********@h:5432/db"),
+    ("postgresql+asyncpg://user@h/db?password=secret&ssl=require",
+     "postgresql+asyncpg://user@h/db?password=********&ssl=require"),
+    ("postgresql+asyncpg://u:pw@h/db?sslpassword=key", "postgresql+asyncpg://u:********@h/db?sslpassword=********"),
+    ("postgresql+asyncpg://user@h/db", "postgresql+asyncpg://user@h/db"),
+    ("sqlite+aiosqlite:////home/me@work/asgi_api.db", "sqlite+aiosqlite:////home/me@work/asgi_api.db"),
+])
+def test_masked_hides_every_password_in_the_database_url(url: str, masked: str) -> None:
+    settings = Settings.load({"ASGI_API_DATABASE_URL": url})
+    assert settings.masked()["database_url"] == masked
+    assert "secret" not in str(settings.masked()) and "p@ss" not in str(settings.masked())
+
+
 def test_masked_hides_the_auth_string() -> None:
     assert Settings.load({"ASGI_API_API_AUTH_STRING": "admin:pw"}).masked()["api_auth_string"] == "********"

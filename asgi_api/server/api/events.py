@@ -72,6 +72,9 @@ async def stream_events_in(websocket: WebSocket, settings: Settings = Depends(ge
                            database: Database = Depends(get_database)) -> None:
     """Authenticate with the first frame, then record the events of the frames until the client leaves.
 
+    The first frame must come within `websocket_auth_timeout` seconds, else the socket is closed
+    with 1008 (Prefect's clients send their auth frame at once).
+
     Clients that send no auth frame (older ones) are served when no auth string is configured.
     Frames are read ahead into a bounded buffer and recorded in batches, one transaction each: a
     flow with many tasks sends events faster than one transaction per event can keep. A full buffer
@@ -83,10 +86,16 @@ async def stream_events_in(websocket: WebSocket, settings: Settings = Depends(ge
     await websocket.accept(subprotocol="prefect" if "prefect" in websocket.scope.get("subprotocols", []) else None)
     frames = _frames(websocket)
     try:
-        async for frame in frames:
-            if not await _authenticate(websocket, database, frame, settings.api_auth_string):
-                return
-            break
+        first: str | bytes | None = None
+        with anyio.move_on_after(settings.websocket_auth_timeout) as waiting:
+            first = await anext(frames, None)
+        if waiting.cancelled_caught:  # a silent socket must not hold a connection forever
+            await websocket.close(status.WS_1008_POLICY_VIOLATION, reason="Auth timeout")
+            return
+        if first is None:
+            return
+        if not await _authenticate(websocket, database, first, settings.api_auth_string):
+            return
         send, receive = anyio.create_memory_object_stream[str | bytes](BUFFERED_FRAMES)
         async with anyio.create_task_group() as group:
             group.start_soon(_read_ahead, frames, send)

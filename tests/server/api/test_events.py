@@ -149,6 +149,15 @@ async def test_auth_token_must_match_the_auth_string(database: Database, tmp_pat
         assert (await socket.receive())["text"] == '{"type":"auth_success"}'
 
 
+async def test_a_socket_silent_past_the_auth_timeout_is_closed_1008(database: Database, tmp_path: Path) -> None:
+    for environ in ({}, {"ASGI_API_API_AUTH_STRING": "admin:pa55"}):
+        app = _app(database, tmp_path, ASGI_API_WEBSOCKET_AUTH_TIMEOUT="0.2", **environ)
+        async with connect(app) as socket:
+            await socket.receive()  # accepted
+            closed = await socket.receive()  # nothing sent
+            assert (closed["type"], closed["code"], closed["reason"]) == ("websocket.close", 1008, "Auth timeout")
+
+
 async def test_clients_without_auth_frame_or_subprotocol(database: Database, tmp_path: Path) -> None:
     task_run_id = uuid.uuid4()
     async with connect(_app(database, tmp_path), subprotocols=()) as socket:
