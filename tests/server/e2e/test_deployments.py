@@ -100,6 +100,11 @@ def test_serve_and_run_a_deployment(prefect: Path, server: SubprocessASGIServer,
         [flow_run] = api.post("/flow_runs/filter", json=runs).json()
         assert (flow_run["state_type"], flow_run["parameters"]["name"]) == ("COMPLETED", "cli"), flow_run
     assert "WARNING" not in (tmp_path / "serve.log").read_text(), output
+    for command, expected in ((["deployment", "ls"], "greet/e2e-served"),
+                              (["deployment", "inspect", DEPLOYMENT], "'name': 'e2e-served'")):
+        listed = subprocess.run([str(cli), *command], env=prefect_env(server, tmp_path), cwd=tmp_path,
+                                capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        assert listed.returncode == 0 and expected in listed.stdout, f"{command}: {listed.stdout}\n{listed.stderr}"
 
 
 @pytest.mark.parametrize("server_env", ["sqlite"], indirect=True)
