@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -66,6 +67,13 @@ class API(Starlette):
         openapi_tags: list[dict[str, Any]] | None = None,
         servers: list[dict[str, Any]] | None = None,
         max_body_size: int | None = None,
+        openapi_external_docs: dict[str, Any] | None = None,
+        swagger_ui_oauth2_redirect_url: str | None = "/docs/oauth2-redirect",
+        swagger_ui_init_oauth: dict[str, Any] | None = None,
+        swagger_ui_parameters: dict[str, Any] | None = None,
+        callbacks: list[BaseRoute] | None = None,
+        webhooks: APIRouter | None = None,
+        separate_input_output_schemas: bool = True,
     ) -> None:
         super().__init__(debug=debug, middleware=middleware, max_body_size=max_body_size,
                          exception_handlers={**DEFAULT_HANDLERS, **(exception_handlers or {})})
@@ -79,6 +87,12 @@ class API(Starlette):
         self.docs_url = docs_url
         self.redoc_url = redoc_url
         self.openapi_tags = openapi_tags
+        self.openapi_external_docs = openapi_external_docs
+        self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
+        self.swagger_ui_init_oauth = swagger_ui_init_oauth
+        self.swagger_ui_parameters = swagger_ui_parameters
+        self.webhooks = webhooks or APIRouter()
+        self.separate_input_output_schemas = separate_input_output_schemas
         self.servers = list(servers or [])
         self.info_extra = {key: value for key, value in (
             ("termsOfService", terms_of_service), ("contact", contact), ("license", license_info)) if value}
@@ -98,6 +112,7 @@ class API(Starlette):
             include_in_schema=include_in_schema,
             responses=responses,
             strict_content_type=strict_content_type,
+            callbacks=callbacks,
         )
 
     def build_middleware_stack(self) -> ASGIApp:  # seam: starlette calls it once, at the app's first call
@@ -113,28 +128,45 @@ class API(Starlette):
                 title=self.title, version=self.version, summary=self.summary, description=self.description,
                 routes=self.routes, tags=self.openapi_tags, servers=self.servers, info_extra=self.info_extra,
                 generate_unique_id_function=self.generate_unique_id_function,
+                external_docs=self.openapi_external_docs,
             )
         return self.openapi_schema
 
     def _add_docs_routes(self) -> None:
+        """The document and the docs pages go first, as in FastAPI: a `/{name}` route cannot shadow them."""
         if not self.openapi_url:
             return
+        routes = self.router.routes
+        count = len(routes)
         self.add_route(self.openapi_url, self._openapi_endpoint, include_in_schema=False)
         assets = docs.local_assets()
-        for url, page, files in ((self.docs_url, docs.swagger_ui_html, docs.swagger_assets),
-                                 (self.redoc_url, docs.redoc_html, docs.redoc_assets)):
+        for url, files in ((self.docs_url, docs.swagger_assets), (self.redoc_url, docs.redoc_assets)):
             if not url:
                 continue
             assets_path = f"{url.rstrip('/')}/assets" if assets is not None else None
             if assets_path is not None:
-                self.router.routes.append(Mount(assets_path, app=files(assets)))  # type: ignore[arg-type]
+                routes.append(Mount(assets_path, app=files(assets)))  # type: ignore[arg-type]
+            endpoint = self._swagger_ui if url == self.docs_url else self._redoc
+            self.add_route(url, partial(endpoint, assets_path=assets_path), include_in_schema=False)
+        if self.docs_url and self.swagger_ui_oauth2_redirect_url:
+            self.add_route(self.swagger_ui_oauth2_redirect_url, self._oauth2_redirect, include_in_schema=False)
+        routes[:] = routes[count:] + routes[:count]
 
-            async def endpoint(request: Request, page: Any = page, assets_path: str | None = assets_path) -> Response:
-                root = request.scope.get("root_path", "").rstrip("/")
-                return page(openapi_url=root + self.openapi_url, title=f"{self.title} - docs",
-                            assets_url=root + assets_path if assets_path else None)
+    async def _swagger_ui(self, request: Request, assets_path: str | None) -> Response:
+        root = request.scope.get("root_path", "").rstrip("/")
+        redirect = self.swagger_ui_oauth2_redirect_url
+        return docs.swagger_ui_html(openapi_url=root + (self.openapi_url or ""), title=f"{self.title} - Swagger UI",
+                                    assets_url=root + assets_path if assets_path else None,
+                                    oauth2_redirect_url=root + redirect if redirect else None,
+                                    init_oauth=self.swagger_ui_init_oauth, parameters=self.swagger_ui_parameters)
 
-            self.add_route(url, endpoint, include_in_schema=False)
+    async def _redoc(self, request: Request, assets_path: str | None) -> Response:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return docs.redoc_html(openapi_url=root + (self.openapi_url or ""), title=f"{self.title} - ReDoc",
+                               assets_url=root + assets_path if assets_path else None)
+
+    async def _oauth2_redirect(self, request: Request) -> Response:
+        return docs.get_swagger_ui_oauth2_redirect_html()
 
     async def _openapi_endpoint(self, request: Request) -> Response:
         """The document, with the mount point or `--root-path` as the first server when there is one."""
@@ -184,6 +216,24 @@ class API(Starlette):
     def websocket(self, path: str, name: str | None = None, *, dependencies: Sequence[DependsMarker] | None = None
                   ) -> Callable[[DecoratedCallable], DecoratedCallable]:
         return self.router.websocket(path, name, dependencies=dependencies)
+
+    def add_api_websocket_route(self, path: str, endpoint: Callable[..., Any], name: str | None = None,
+                                **options: Any) -> None:
+        self.router.add_api_websocket_route(path, endpoint, name, **options)
+
+    def websocket_route(self, path: str, name: str | None = None) -> Callable[[Any], Any]:
+        return self.router.websocket_route(path, name)
+
+    def route(self, path: str, methods: list[str] | None = None, name: str | None = None,
+              include_in_schema: bool = True) -> Callable[[Any], Any]:
+        return self.router.route(path, methods, name, include_in_schema)
+
+    def on_event(self, event_type: str) -> Callable[[Any], Any]:
+        """Decorator: run a function at start-up or shut-down (prefer `lifespan=`)."""
+        return self.router.on_event(event_type)
+
+    def add_event_handler(self, event_type: str, handler: Callable[[], Any]) -> None:
+        self.router.add_event_handler(event_type, handler)
 
     def include_router(self, router: APIRouter, **options: Unpack[IncludeOptions]) -> None:
         """Add `router`'s routes (see `APIRouter.include_router` for the options)."""

@@ -14,8 +14,8 @@ import inspect
 import json
 import re
 import typing
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractContextManager, AsyncExitStack
+from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -26,6 +26,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from asgi_api import _pydantic, params, request_body, type_check, validation
+from asgi_api.concurrency import contextmanager_in_threadpool
 from asgi_api.request_body import BodyField, FormField, is_upload_annotation
 from asgi_api.security.base import SecurityBase
 from asgi_api.security.oauth2 import SecurityScopes
@@ -365,23 +366,11 @@ async def call(dependant: Dependant, values: dict[str, Any], context: Context) -
     if kind == "async_gen":
         return await stack.enter_async_context(contextlib.asynccontextmanager(target)(**values))
     if kind == "sync_gen":
-        return await stack.enter_async_context(_in_threadpool(contextlib.contextmanager(target)(**values)))
+        manager = contextlib.contextmanager(target)(**values)
+        return await stack.enter_async_context(contextmanager_in_threadpool(manager))
     result = target(**values)
     if inspect.isawaitable(result):
         result = await result
     if hasattr(result, "__aenter__"):
         result = await stack.enter_async_context(result)
     return result
-
-
-@contextlib.asynccontextmanager
-async def _in_threadpool(manager: AbstractContextManager[Any]) -> AsyncIterator[Any]:
-    """A sync generator dependency, entered and exited in the threadpool so it never blocks the loop."""
-    value = await run_in_threadpool(manager.__enter__)
-    try:
-        yield value
-    except BaseException as exc:
-        if not await run_in_threadpool(manager.__exit__, type(exc), exc, exc.__traceback__):
-            raise
-    else:
-        await run_in_threadpool(manager.__exit__, None, None, None)

@@ -8,8 +8,16 @@ from typing import Any
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.exceptions import WebSocketException
 
-__all__ = ["HTTPException", "RequestValidationError", "ResponseValidationError", "WebSocketException",
-           "WebSocketRequestValidationError"]
+__all__ = ["FastAPIDeprecationWarning", "FastAPIError", "HTTPException", "RequestValidationError",
+           "ResponseValidationError", "WebSocketException", "WebSocketRequestValidationError"]
+
+
+class FastAPIError(RuntimeError):
+    """A misuse of the framework found when an app is built (FastAPI's name, kept for ported code)."""
+
+
+class FastAPIDeprecationWarning(UserWarning):
+    """Warned for a FastAPI feature kept for compatibility (FastAPI's name, for warning filters)."""
 
 
 class HTTPException(StarletteHTTPException):

@@ -266,27 +266,11 @@ class APIWebSocketRoute(WebSocketRoute):
             await call(self.dependant, values, context)
 
 
-def _with_event_handlers(lifespan: Lifespan[Any] | None, on_startup: list[Callable[[], Any]],
-                         on_shutdown: list[Callable[[], Any]]) -> Lifespan[Any]:
-    """FastAPI's `on_startup`/`on_shutdown` (gone from Starlette 1.0) as a lifespan around `lifespan`."""
-
-    async def run(handlers: list[Callable[[], Any]]) -> None:
-        for handler in handlers:
-            result = handler()
-            if inspect.isawaitable(result):
-                await result
-
-    @asynccontextmanager
-    async def combined(app: Any) -> AsyncIterator[Any]:
-        await run(on_startup)
-        if lifespan is None:
-            yield None
-        else:
-            async with lifespan(app) as state:
-                yield state
-        await run(on_shutdown)
-
-    return combined
+async def _run_handlers(handlers: list[Callable[[], Any]]) -> None:
+    for handler in handlers:
+        result = handler()
+        if inspect.isawaitable(result):
+            await result
 
 
 class APIRouter(Router):
@@ -317,9 +301,12 @@ class APIRouter(Router):
         callbacks: list[BaseRoute] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
     ) -> None:
-        if on_startup or on_shutdown:
-            lifespan = _with_event_handlers(lifespan, list(on_startup or []), list(on_shutdown or []))
-        super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default, lifespan=lifespan)
+        super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default, lifespan=self._lifespan)
+        # FastAPI's `on_startup`/`on_shutdown` (gone from Starlette 1.0) and `on_event`, and the
+        # lifespans of included routers, all run around this router's own lifespan.
+        self.on_startup = list(on_startup or [])
+        self.on_shutdown = list(on_shutdown or [])
+        self._lifespans: list[Lifespan[Any]] = [lifespan] if lifespan is not None else []
         assert not prefix or (prefix.startswith("/") and not prefix.endswith("/")), \
             "A path prefix must start with '/' and must not end with '/'"
         self.prefix = prefix
@@ -334,6 +321,50 @@ class APIRouter(Router):
         self.strict_content_type = strict_content_type
         self.callbacks = list(callbacks or [])
         self.generate_unique_id_function = generate_unique_id_function
+
+    @asynccontextmanager
+    async def _lifespan(self, app: Any) -> AsyncIterator[Any]:
+        await _run_handlers(self.on_startup)
+        async with AsyncExitStack() as stack:
+            state: dict[str, Any] = {}
+            for lifespan in self._lifespans:
+                context: Any = lifespan(app)
+                state.update(await stack.enter_async_context(context) or {})
+            yield state or None
+        await _run_handlers(self.on_shutdown)
+
+    def add_event_handler(self, event_type: str, handler: Callable[[], Any]) -> None:
+        assert event_type in ("startup", "shutdown"), 'event_type must be "startup" or "shutdown"'
+        (self.on_startup if event_type == "startup" else self.on_shutdown).append(handler)
+
+    def on_event(self, event_type: str) -> Callable[[Any], Any]:
+        """Decorator: run a function at start-up or shut-down (FastAPI's deprecated spelling of lifespan)."""
+
+        def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_event_handler(event_type, handler)
+            return handler
+
+        return decorator
+
+    def route(self, path: str, methods: list[str] | None = None, name: str | None = None,
+              include_in_schema: bool = True) -> Callable[[Any], Any]:
+        """Decorator: a plain Starlette endpoint `(request) -> Response`."""
+
+        def decorator(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_route(self.prefix + path, endpoint, methods=methods, name=name,
+                           include_in_schema=include_in_schema)
+            return endpoint
+
+        return decorator
+
+    def websocket_route(self, path: str, name: str | None = None) -> Callable[[Any], Any]:
+        """Decorator: a plain Starlette WebSocket endpoint `(websocket) -> None`."""
+
+        def decorator(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_websocket_route(self.prefix + path, endpoint, name=name)
+            return endpoint
+
+        return decorator
 
     def add_api_route(
         self,
@@ -465,9 +496,14 @@ class APIRouter(Router):
         callbacks: list[BaseRoute] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
     ) -> None:
-        """Copy `router`'s routes in under `prefix`, adding the given tags, dependencies and responses."""
+        """Copy `router`'s routes in under `prefix`, adding the given tags, dependencies and responses;
+        its start-up and shut-down handlers and its lifespan run with this router's."""
         assert not prefix or (prefix.startswith("/") and not prefix.endswith("/")), \
             "A path prefix must start with '/' and must not end with '/'"
+        assert router is not self, "Cannot include a router into itself"
+        self.on_startup.extend(router.on_startup)
+        self.on_shutdown.extend(router.on_shutdown)
+        self._lifespans.extend(router._lifespans)
         for route in router.routes:
             if isinstance(route, APIRoute):
                 explicit = route.response_class is not router.default_response_class

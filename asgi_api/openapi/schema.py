@@ -187,6 +187,7 @@ def get_openapi(
     tags: list[dict[str, Any]] | None = None,
     servers: list[dict[str, Any]] | None = None,
     info_extra: dict[str, Any] | None = None,
+    external_docs: dict[str, Any] | None = None,
     generate_unique_id_function: Callable[[APIRoute], str] | None = None,
 ) -> dict[str, Any]:
     """The OpenAPI 3.1 document for the `APIRoute`s in `routes` (other routes are left out).
@@ -266,6 +267,8 @@ def get_openapi(
         document.setdefault("components", {})["schemas"] = dict(sorted(components.items()))
     if tags:
         document["tags"] = tags
+    if external_docs:
+        document["externalDocs"] = external_docs
     return document
 
 

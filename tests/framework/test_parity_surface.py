@@ -151,3 +151,54 @@ test_response_options = parity_test(build, [
     call("GET", "/text", 201),
     call("GET", "/openapi.json", 200),
 ])
+
+
+def build_app_options(fw):
+    events: list[str] = []
+    router = fw.APIRouter(on_startup=[lambda: events.append("router startup")])
+
+    @router.get("/events")
+    def read_events():
+        return events
+
+    app = fw.API(title="Options", swagger_ui_parameters={"syntaxHighlight": False},
+                 swagger_ui_init_oauth={"clientId": "my-client"},
+                 openapi_external_docs={"url": "https://example.com/docs", "description": "More"})
+
+    @app.on_event("startup")
+    def startup():
+        events.append("app startup")
+
+    app.include_router(router)
+
+    @app.get("/{name}")
+    def catch_all(name: str):
+        return {"name": name}
+
+    return app
+
+
+test_app_options = parity_test(build_app_options, [
+    call("GET", "/openapi.json", 200),
+    call("GET", "/other", 200),
+])
+
+
+@pytest.mark.parametrize("module", ["fastapi", "asgi_api"])
+def test_docs_page_options_and_events(module: str) -> None:
+    """Docs routes win over a `/{name}` route; Swagger UI gets its parameters and OAuth client id;
+    `on_event` handlers and an included router's start-up handlers run."""
+    from starlette.testclient import TestClient
+
+    from tests.framework.parity import asgi_api_namespace, fastapi_namespace
+
+    fw = fastapi_namespace() if module == "fastapi" else asgi_api_namespace()
+    with TestClient(build_app_options(fw)) as client:
+        page = client.get("/docs").text
+        assert '"syntaxHighlight": false' in page
+        assert '"clientId": "my-client"' in page
+        assert "oauth2RedirectUrl" in page
+        redirect = client.get("/docs/oauth2-redirect")  # the page differs, its job does not
+        assert redirect.headers["content-type"].startswith("text/html")
+        assert "window.opener.swaggerUIRedirectOauth2" in redirect.text
+        assert set(client.get("/events").json()) == {"app startup", "router startup"}
