@@ -12,10 +12,6 @@ __all__ = ["FastAPIDeprecationWarning", "FastAPIError", "HTTPException", "Reques
            "ResponseValidationError", "WebSocketException", "WebSocketRequestValidationError"]
 
 
-class FastAPIError(RuntimeError):
-    """A misuse of the framework found when an app is built (FastAPI's name, kept for ported code)."""
-
-
 class FastAPIDeprecationWarning(UserWarning):
     """Warned for a FastAPI feature kept for compatibility (FastAPI's name, for warning filters)."""
 
