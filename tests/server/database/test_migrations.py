@@ -10,6 +10,12 @@ from asgi_api.server.database.migrations import MIGRATIONS, schema_migration
 pytestmark = pytest.mark.anyio
 
 
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """A database of these tests' own, without the schema: they create it, and one spoils it."""
+    return empty_database_url
+
+
 async def _table_names(database: Database) -> set[str]:
     query = (sa.text("SELECT name FROM sqlite_master WHERE type = 'table'") if database.dialect == "sqlite" else
              sa.text("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"))

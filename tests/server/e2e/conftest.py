@@ -1,21 +1,19 @@
 """Real servers for the end-to-end tests: uvicorn children on 127.0.0.1, one database per test.
 
-`server_env` is the environment of a server on an empty database, once on SQLite (a file in the
-test's directory) and once on PostgreSQL (this session's database, its schema emptied first).
-Every server a test starts is stopped when the test ends, whatever happened.
+`server_env` is the environment of a server on a migrated database with no rows, once per backend
+(`database_url`: a copy of the SQLite template in the test's directory, or this session's
+PostgreSQL database, cleared). Every server a test starts is stopped when the test ends, whatever
+happened.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from asgi_api.server.subprocess import SubprocessASGIServer
 
@@ -36,25 +34,10 @@ def require(reason: str) -> None:
     pytest.skip(reason)
 
 
-async def empty_schema(url: str) -> None:
-    connection = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(
-        hide_password=False), timeout=5)
-    try:
-        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    finally:
-        await connection.close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def server_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
-    """`ASGI_API_*` variables for a server on an empty database of each backend."""
-    home = tmp_path / "home"
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{home / 'asgi_api.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-        asyncio.run(empty_schema(url))
-    return {"ASGI_API_HOME": str(home), "ASGI_API_DATABASE_URL": url}
+@pytest.fixture
+def server_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    """`ASGI_API_*` variables for a server on a migrated database with no rows, once per backend."""
+    return {"ASGI_API_HOME": str(tmp_path / "home"), "ASGI_API_DATABASE_URL": database_url}
 
 
 @pytest.fixture

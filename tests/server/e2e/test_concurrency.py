@@ -25,7 +25,7 @@ import pytest
 
 from asgi_api.server.subprocess import SubprocessASGIServer
 from tests.server.e2e.api import create_flow, read_all
-from tests.server.e2e.conftest import empty_schema, free_port
+from tests.server.e2e.conftest import free_port
 from tests.server.e2e.retry import RetryingClient
 
 pytestmark = pytest.mark.anyio
@@ -48,8 +48,7 @@ def sqlite_api(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def postgres_workers_api(postgres_url: str, tmp_path: Path) -> Iterator[str]:
-    """`asgi-api serve --workers 2` on this session's PostgreSQL database (its schema emptied)."""
-    asyncio.run(empty_schema(postgres_url))
+    """`asgi-api serve --workers 2` on this session's PostgreSQL database (its rows cleared)."""
     port = free_port()
     env = {**os.environ, "ASGI_API_HOME": str(tmp_path / "home"), "ASGI_API_DATABASE_URL": postgres_url}
     with open(tmp_path / "server.log", "wb") as log:
