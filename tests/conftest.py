@@ -22,13 +22,13 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-from anyio.from_thread import BlockingPortal, start_blocking_portal
 from sqlalchemy.engine import make_url
 
 from asgi_api.server.database import Database, metadata, migrate
@@ -90,8 +90,30 @@ def _url(url: str, driver: str, database: str | None = None) -> str:
     return (parsed.set(database=database) if database else parsed).render_as_string(hide_password=False)
 
 
-def _quoted(names: Iterable[str]) -> str:
-    return ", ".join(f'"{name}"' for name in names)
+@asynccontextmanager
+async def _connection(url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of its own to `url`, closed after the block.
+
+    One left open would count as a session using the database, which `asgi-api database reset`
+    refuses. A table still locked by a transaction some test left open fails the statement after
+    LOCK_TIMEOUT instead of hanging the run."""
+    connection = await asyncpg.connect(_url(url, "postgresql"), timeout=5,
+                                       server_settings={"lock_timeout": LOCK_TIMEOUT})
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+async def _execute(url: str, sql: str) -> None:
+    async with _connection(url) as connection:
+        await connection.execute(sql)
+
+
+async def _relations(url: str) -> list[tuple[str, str]]:
+    """The tables ("r") and sequences ("S") of `url`'s schema."""
+    async with _connection(url) as connection:
+        return [(name, kind) for name, kind in await connection.fetch(_RELATIONS)]
 
 
 async def _migrate(url: str) -> None:
@@ -104,99 +126,68 @@ async def _migrate(url: str) -> None:
 
 
 class _PostgresServer:
-    """The PostgreSQL server under test: this session's databases, and one admin connection to each.
+    """The PostgreSQL server under test, and the databases this session creates on it."""
 
-    The connections live on a thread of their own (a blocking portal), so that they outlive each
-    test's event loop and clearing a database costs two round trips, not a new connection.
-    """
-
-    def __init__(self, url: str, portal: BlockingPortal) -> None:
+    def __init__(self, url: str) -> None:
         self._url = url
-        self._portal = portal
-        self._connections: dict[str, asyncpg.Connection] = {}
         self._created: list[str] = []
-        self._clear_statements = ""
-
-    def connect(self) -> None:
-        """Fails as the driver does if the server cannot be reached."""
-        self._portal.call(self._connection, "")
+        self._clear = ""
 
     def create_database(self) -> str:
-        """A new database, dropped when the session ends; returns its SQLAlchemy URL."""
+        """A new database, dropped by `drop_databases`; returns its SQLAlchemy URL."""
         name = f"asgi_api_test_{uuid.uuid4().hex[:12]}"
-        self._portal.call(self._execute, "", f'CREATE DATABASE "{name}"')
+        asyncio.run(_execute(self._url, f'CREATE DATABASE "{name}"'))
+        self._created.append(name)
         # Commits need not wait for the WAL to reach the disk: only a crash of PostgreSQL itself
         # could lose them, and no test crashes it (killing a server under test loses nothing).
-        self._portal.call(self._execute, "", f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-        self._created.append(name)
+        asyncio.run(_execute(self._url, f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
         return _url(self._url, "postgresql+asyncpg", name)
 
     def migrate(self, url: str) -> None:
-        """Migrate `url`'s database, the one `clear` then clears: it learns its tables and sequences."""
+        """Migrate `url`, the database `clear` then clears, and learn its tables and sequences."""
         asyncio.run(_migrate(url))
-        relations = self._portal.call(self._fetch, make_url(url).database or "", _RELATIONS)
+        relations = asyncio.run(_relations(url))
         tables = {name for name, kind in relations if kind == "r"} - {_BOOKKEEPING}
         assert tables == set(metadata.tables), f"the migrated schema holds other tables: {sorted(tables)}"
-        self._clear_statements = "".join(
-            [f'DELETE FROM "{table.name}";' for table in reversed(metadata.sorted_tables)]
-            + [f'ALTER SEQUENCE "{name}" RESTART;' for name, kind in relations if kind == "S"])
+        self._clear = "".join([f'DELETE FROM "{table.name}";' for table in reversed(metadata.sorted_tables)]
+                              + [f'ALTER SEQUENCE "{name}" RESTART;' for name, kind in relations if kind == "S"])
 
     def clear(self, url: str) -> None:
         """Back to the migrated schema: no table a test created, no row but `schema_migration`'s."""
-        self._portal.call(self._clear, make_url(url).database or "")
+        asyncio.run(self._clear_database(url))
 
     def empty_schema(self, url: str) -> None:
-        self._portal.call(self._execute, make_url(url).database or "",
-                          "DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        asyncio.run(_execute(url, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
 
-    def close(self) -> None:
-        self._portal.call(self._close)
-
-    async def _connection(self, database: str) -> asyncpg.Connection:
-        """The admin connection to `database` ("": the one the server URL names)."""
-        if database not in self._connections:
-            connection = await asyncpg.connect(_url(self._url, "postgresql", database), timeout=5)
-            await connection.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
-            self._connections[database] = connection
-        return self._connections[database]
-
-    async def _execute(self, database: str, sql: str) -> None:
-        await (await self._connection(database)).execute(sql)
-
-    async def _fetch(self, database: str, sql: str) -> list[tuple[str, str]]:
-        return [tuple(row) for row in await (await self._connection(database)).fetch(sql)]
-
-    async def _clear(self, database: str) -> None:
-        known = {*metadata.tables, _BOOKKEEPING}
-        created = [name for name, kind in await self._fetch(database, _RELATIONS) if kind == "r" and name not in known]
-        drop = f"DROP TABLE {_quoted(created)} CASCADE;" if created else ""
-        await self._execute(database, f"BEGIN;{drop}{self._clear_statements}COMMIT")
-
-    async def _close(self) -> None:
-        for database in [name for name in self._connections if name]:
-            await self._connections.pop(database).close()
+    def drop_databases(self) -> None:
         for name in self._created:
-            await self._execute("", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await self._connections.pop("").close()
+            asyncio.run(_execute(self._url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    async def _clear_database(self, url: str) -> None:
+        known = {*metadata.tables, _BOOKKEEPING}
+        async with _connection(url) as connection:
+            created = [f'"{name}"' for name, kind in await connection.fetch(_RELATIONS)
+                       if kind == "r" and name not in known]
+            drop = f"DROP TABLE {', '.join(created)} CASCADE;" if created else ""
+            await connection.execute(f"BEGIN;{drop}{self._clear}COMMIT")
 
 
 @pytest.fixture(scope="session")
 def _postgres() -> Iterator[_PostgresServer]:
     """The PostgreSQL server, or a skip (a failure under CI=true) if it cannot be reached."""
     url = os.environ.get(POSTGRES_URL_VARIABLE, DEFAULT_POSTGRES_URL)
-    with start_blocking_portal() as portal:
-        server = _PostgresServer(url, portal)
-        try:
-            server.connect()
-        except (OSError, asyncpg.PostgresError) as exc:  # TimeoutError is an OSError
-            reason = f"PostgreSQL at {POSTGRES_URL_VARIABLE}={url!r} is unreachable: {exc!r}"
-            if os.environ.get("CI") == "true":
-                pytest.fail(reason)
-            pytest.skip(reason)
-        try:
-            yield server
-        finally:
-            server.close()
+    try:
+        asyncio.run(_execute(url, "SELECT 1"))
+    except (OSError, asyncpg.PostgresError) as exc:  # TimeoutError is an OSError
+        reason = f"PostgreSQL at {POSTGRES_URL_VARIABLE}={url!r} is unreachable: {exc!r}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    server = _PostgresServer(url)
+    try:
+        yield server
+    finally:
+        server.drop_databases()
 
 
 @pytest.fixture(scope="session")

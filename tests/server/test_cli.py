@@ -248,12 +248,12 @@ def _variables(url: str, *add: str) -> list[str]:
     return asyncio.run(go())
 
 
-def test_database_upgrade(database_url: str) -> None:
-    first = run("database", "upgrade", "--database-url", database_url)
+def test_database_upgrade(empty_database_url: str) -> None:
+    first = run("database", "upgrade", "--database-url", empty_database_url)
     assert first.returncode == 0, first.stderr
     assert "from schema version 0 to 1" in first.stdout
-    assert {"flow", "flow_run", "task_run", "log", "variable", "schema_migration"} <= _table_names(database_url)
-    again = run("database", "upgrade", "--database-url", database_url)
+    assert {"flow", "flow_run", "task_run", "log", "variable", "schema_migration"} <= _table_names(empty_database_url)
+    again = run("database", "upgrade", "--database-url", empty_database_url)
     assert again.returncode == 0 and "up to date (schema version 1)" in again.stdout
 
 
@@ -271,10 +271,10 @@ def test_database_reset_asks_first(database_url: str, args: list[str], stdin: st
     assert "variable" in _table_names(database_url)
 
 
-def test_database_reset_creates_a_missing_schema(database_url: str) -> None:
-    result = run("database", "reset", "--yes", "--database-url", database_url)
+def test_database_reset_creates_a_missing_schema(empty_database_url: str) -> None:
+    result = run("database", "reset", "--yes", "--database-url", empty_database_url)
     assert result.returncode == 0, result.stderr
-    assert "schema version 1" in result.stdout and "variable" in _table_names(database_url)
+    assert "schema version 1" in result.stdout and "variable" in _table_names(empty_database_url)
 
 
 def test_database_reset_refuses_a_database_in_use(tmp_path: Path, database_url: str) -> None:
