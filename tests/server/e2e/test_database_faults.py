@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from asgi_api.server.subprocess import SubprocessASGIServer
-from tests.server.e2e.conftest import START_TIMEOUT, empty_schema, free_port, require
+from tests.server.e2e.conftest import START_TIMEOUT, free_port, require
 
 pytestmark = pytest.mark.anyio
 
@@ -69,7 +69,6 @@ async def terminate_backends(url: str) -> None:
 
 
 async def test_postgres_backends_terminated_under_load(postgres_url: str, tmp_path: Path) -> None:
-    await empty_schema(postgres_url)
     server = start({"ASGI_API_HOME": str(tmp_path), "ASGI_API_DATABASE_URL": postgres_url})
     answers: dict[int, int] = {}
     acknowledged: list[str] = []
