@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 # setuptools' notice about editable installs (a UserWarning in the build backend) says nothing to a user.
 PIP := PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: install serve test lint bench clean browser fastapi-suite
+.PHONY: install serve test lint bench clean browser fastapi-suite stress
 
 $(BIN)/python:
 	@echo "==> Creating the virtual environment $(VENV) with $(PYTHON)"
@@ -65,6 +65,11 @@ bench: $(STAMP)
 # a re-exporting `fastapi` shim: pass counts, all / no pydantic / per area. Slow (minutes); not in `make test`.
 fastapi-suite: $(STAMP)
 	$(BIN)/python -m tools.fastapi_suite $(ARGS)
+
+# A 60 s mixed read/write soak per backend at 64 and 256 clients under real uvicorn: answers by class,
+# p50/p99, then every acknowledged write read back (STRESS_SECONDS=10 for a shorter run). Not in `make test`.
+stress: $(STAMP)
+	$(BIN)/python -m bench.stress
 
 clean:
 	rm -rf $(VENV) build *.egg-info
