@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
@@ -10,14 +12,17 @@ from starlette.responses import Response
 from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import Offset, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Offset, Page, resolve_limit, resolve_offset
+from asgi_api.server.api.run_history import run_history
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
+from asgi_api.server.models import dashboards
 from asgi_api.server.models import flow_runs as models
 from asgi_api.server.models.orchestration import set_flow_run_state
 from asgi_api.server.schemas.actions import FlowRunCreate, FlowRunUpdate
 from asgi_api.server.schemas.core import FlowRun
-from asgi_api.server.schemas.fields import KeyValueLabels
+from asgi_api.server.schemas.dashboards import FlowRunPaginationResponse, Graph, HistoryResponse
+from asgi_api.server.schemas.fields import DateTime, KeyValueLabels
 from asgi_api.server.schemas.filters import FlowFilter, FlowRunFilter, TaskRunFilter
 from asgi_api.server.schemas.orchestration import OrchestrationResult
 from asgi_api.server.schemas.sorting import DEFAULT_FLOW_RUN_SORT, FlowRunSort
@@ -81,6 +86,61 @@ async def count_flow_runs(
     session: Session = Depends(read_session),
 ) -> int:
     return await models.count_flow_runs(session, flows, flow_runs, task_runs)
+
+
+@router.post("/paginate")
+async def paginate_flow_runs(
+    limit: int | None = Body(None),
+    page: Page | None = Body(None),
+    flows: FlowFilter | None = Body(None),
+    flow_runs: FlowRunFilter | None = Body(None),
+    task_runs: TaskRunFilter | None = Body(None),
+    sort: FlowRunSort | None = Body(None),
+    session: Session = Depends(read_session),
+) -> FlowRunPaginationResponse:
+    """One page of flow runs; `pages` counts the pages of `limit` runs the filters match."""
+    limit, page = resolve_limit(limit), page or 1
+    results = await models.read_flow_runs(session, flows, flow_runs, task_runs, sort or DEFAULT_FLOW_RUN_SORT,
+                                          limit, (page - 1) * limit)
+    count = await models.count_flow_runs(session, flows, flow_runs, task_runs)
+    return FlowRunPaginationResponse(results=results, count=count, limit=limit,
+                                     pages=math.ceil(count / limit) if limit else 0, page=page)
+
+
+@router.post("/history")
+async def flow_run_history(
+    history_start: DateTime = Body(...),
+    history_end: DateTime = Body(...),
+    history_interval_seconds: float = Body(...),
+    flows: FlowFilter | None = Body(None),
+    flow_runs: FlowRunFilter | None = Body(None),
+    task_runs: TaskRunFilter | None = Body(None),
+    session: Session = Depends(read_session),
+) -> list[HistoryResponse]:
+    """Flow runs per interval and state (Prefect's dashboard chart)."""
+    return await run_history(session, "flow_run", (flows, flow_runs, task_runs), history_start, history_end,
+                             history_interval_seconds)
+
+
+@router.post("/lateness")
+async def average_flow_run_lateness(
+    flows: FlowFilter | None = Body(None),
+    flow_runs: FlowRunFilter | None = Body(None),
+    task_runs: TaskRunFilter | None = Body(None),
+    session: Session = Depends(read_session),
+) -> float | None:
+    """Mean lateness of the matching runs in seconds; null when none matched."""
+    return await dashboards.average_lateness(session, (flows, flow_runs, task_runs))
+
+
+@router.get("/{id:uuid}/graph-v2")
+async def read_flow_run_graph_v2(id: UUID, since: DateTime | None = None,
+                                 session: Session = Depends(read_session)) -> Graph:
+    """The run's task runs and subflow runs (those ending after `since`) and their dependencies."""
+    graph = await dashboards.flow_run_graph(session, id, since or datetime.min.replace(tzinfo=timezone.utc))
+    if graph is None:
+        raise _not_found()
+    return graph
 
 
 @router.post("/{id:uuid}/set_state")

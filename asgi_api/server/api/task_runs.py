@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from uuid import UUID
 
 from starlette.responses import Response
@@ -9,13 +10,16 @@ from starlette.responses import Response
 from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import Offset, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Offset, Page, resolve_limit, resolve_offset
+from asgi_api.server.api.run_history import run_history
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import task_runs as models
 from asgi_api.server.models.orchestration import set_task_run_state
 from asgi_api.server.schemas.actions import TaskRunCreate
 from asgi_api.server.schemas.core import TaskRun
+from asgi_api.server.schemas.dashboards import HistoryResponse, TaskRunPaginationResponse
+from asgi_api.server.schemas.fields import DateTime
 from asgi_api.server.schemas.filters import FlowFilter, FlowRunFilter, TaskRunFilter
 from asgi_api.server.schemas.orchestration import OrchestrationResult
 from asgi_api.server.schemas.sorting import DEFAULT_TASK_RUN_SORT, TaskRunSort
@@ -63,6 +67,40 @@ async def count_task_runs(
     session: Session = Depends(read_session),
 ) -> int:
     return await models.count_task_runs(session, flows, flow_runs, task_runs)
+
+
+@router.post("/paginate")
+async def paginate_task_runs(
+    limit: int | None = Body(None),
+    page: Page | None = Body(None),
+    flows: FlowFilter | None = Body(None),
+    flow_runs: FlowRunFilter | None = Body(None),
+    task_runs: TaskRunFilter | None = Body(None),
+    sort: TaskRunSort | None = Body(None),
+    session: Session = Depends(read_session),
+) -> TaskRunPaginationResponse:
+    """One page of task runs; `pages` counts the pages of `limit` runs the filters match."""
+    limit, page = resolve_limit(limit), page or 1
+    results = await models.read_task_runs(session, flows, flow_runs, task_runs, sort or DEFAULT_TASK_RUN_SORT,
+                                          limit, (page - 1) * limit)
+    count = await models.count_task_runs(session, flows, flow_runs, task_runs)
+    return TaskRunPaginationResponse(results=results, count=count, limit=limit,
+                                     pages=math.ceil(count / limit) if limit else 0, page=page)
+
+
+@router.post("/history")
+async def task_run_history(
+    history_start: DateTime = Body(...),
+    history_end: DateTime = Body(...),
+    history_interval_seconds: float = Body(...),
+    flows: FlowFilter | None = Body(None),
+    flow_runs: FlowRunFilter | None = Body(None),
+    task_runs: TaskRunFilter | None = Body(None),
+    session: Session = Depends(read_session),
+) -> list[HistoryResponse]:
+    """Task runs per interval and state."""
+    return await run_history(session, "task_run", (flows, flow_runs, task_runs), history_start, history_end,
+                             history_interval_seconds)
 
 
 @router.post("/{id:uuid}/set_state")

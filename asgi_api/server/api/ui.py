@@ -1,0 +1,55 @@
+"""`/ui/...`: the reads behind the charts of Prefect's UI dashboard."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import msgspec
+
+from asgi_api.exceptions import HTTPException
+from asgi_api.params import Body, Depends
+from asgi_api.routing import APIRouter
+from asgi_api.server.api.limits import Offset
+from asgi_api.server.database import Session, utcnow
+from asgi_api.server.dependencies import read_session
+from asgi_api.server.models import dashboards
+from asgi_api.server.schemas.dashboards import SimpleFlowRun, TaskRunCount
+from asgi_api.server.schemas.filters import FlowFilter, FlowRunFilter, TaskRunFilter
+from asgi_api.server.schemas.sorting import FlowRunSort
+
+router = APIRouter(prefix="/ui", tags=["UI"])
+
+
+@router.post("/flow_runs/history")
+async def read_flow_run_history(
+    sort: FlowRunSort = Body(FlowRunSort.EXPECTED_START_TIME_DESC),
+    limit: Annotated[int, msgspec.Meta(ge=0, le=1000)] = Body(1000),
+    offset: Offset = Body(0),
+    flows: FlowFilter | None = Body(None),
+    flow_runs: FlowRunFilter | None = Body(None),
+    task_runs: TaskRunFilter | None = Body(None),
+    session: Session = Depends(read_session),
+) -> list[SimpleFlowRun]:
+    """One point per flow run: when it started, how long it ran, how late it was."""
+    return await dashboards.flow_run_points(session, (flows, flow_runs, task_runs), sort, limit, offset)
+
+
+@router.post("/task_runs/dashboard/counts")
+async def read_dashboard_task_run_counts(
+    task_runs: TaskRunFilter,
+    flows: FlowFilter | None = Body(None),
+    flow_runs: FlowRunFilter | None = Body(None),
+    session: Session = Depends(read_session),
+) -> list[TaskRunCount]:
+    """Completed and failed task runs in 20 buckets from `task_runs.start_time.after_` (required)
+    to its `before_` (default: now), to the minute."""
+    if task_runs.start_time is None or task_runs.start_time.after_ is None:
+        raise HTTPException(422, "task_runs.start_time.after_ is required")
+    start = task_runs.start_time.after_.replace(second=0, microsecond=0)
+    end = _end_of_minute(task_runs.start_time.before_ or utcnow())
+    return await dashboards.task_run_counts(session, (flows, flow_runs, task_runs), start, end)
+
+
+def _end_of_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0) + timedelta(minutes=1) - timedelta(microseconds=1)
