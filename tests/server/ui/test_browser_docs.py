@@ -11,6 +11,8 @@ from playwright.sync_api import expect
 
 from .conftest import Site
 
+RENDER_MS = 60_000  # both pages render the whole (large) document in the browser; slow on a busy machine
+
 
 @pytest.fixture
 def offline_page(page: Any, site: Site) -> tuple[Any, list[str]]:
@@ -32,8 +34,8 @@ def offline_page(page: Any, site: Site) -> tuple[Any, list[str]]:
 def test_swagger_ui_renders_the_operations_offline(offline_page: tuple[Any, list[str]], site: Site) -> None:
     page, elsewhere = offline_page
     page.goto(site.url("/api/docs"))
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("asgi_api REST API")
-    expect(page.locator(".opblock-summary-path[data-path='/flows/filter']")).to_be_visible()
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("asgi_api REST API", timeout=RENDER_MS)
+    expect(page.locator(".opblock-summary-path[data-path='/flows/filter']")).to_be_visible(timeout=RENDER_MS)
     assert page.locator(".opblock").count() > 20
     assert elsewhere == []
 
@@ -41,7 +43,7 @@ def test_swagger_ui_renders_the_operations_offline(offline_page: tuple[Any, list
 def test_redoc_renders_the_operations_offline(offline_page: tuple[Any, list[str]], site: Site) -> None:
     page, elsewhere = offline_page
     page.goto(site.url("/api/redoc"))
-    expect(page.locator("h1").first).to_contain_text("asgi_api REST API")
-    expect(page.locator("h2", has_text="Read Flows").first).to_be_attached()
+    expect(page.locator("h1").first).to_contain_text("asgi_api REST API", timeout=RENDER_MS)
+    expect(page.locator("h2", has_text="Read Flows").first).to_be_attached(timeout=RENDER_MS)
     # ReDoc's "API docs by Redocly" footer asks its CDN for a logo and hides it when that fails.
     assert [url for url in elsewhere if url != "https://cdn.redoc.ly/redoc/logo-mini.svg"] == []
