@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import databases
 import sqlalchemy as sa
 from databases.core import Connection
 
+from asgi_api.server.database.postgres_backend import PostgresDatabase
 from asgi_api.server.database.session import Session
 from asgi_api.server.database.sqlite_backend import SQLiteDatabase
 from asgi_api.server.database.sqlite_pool import SQLitePool
@@ -42,7 +42,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
-        self._database = SQLiteDatabase(url) if self.dialect == "sqlite" else databases.Database(url)
+        self._database = SQLiteDatabase(url) if self.dialect == "sqlite" else PostgresDatabase(url)
         self._sqlite: SQLitePool | None = None
 
     async def connect(self) -> None:
