@@ -1,5 +1,6 @@
 """`python -m bench [--quick] [--only framework|server]`: requests/s and start-up cost of asgi_api
-against its peers (in-process), then of the REST API server over HTTP against Prefect's (bench.server).
+against its peers (in-process), then of the REST API server over HTTP beside Prefect's own, measured
+live in the same run (bench.server).
 
 The exit status is 0 whenever the report could be produced, targets met or not (it is a report);
 it is 1 only when an app answers wrongly or fails to start, because then no figure means anything.
@@ -138,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         "--wall", action="store_true", help="time requests in wall-clock seconds, not CPU seconds"
     )
     parser.add_argument("--only", choices=["framework", "server"], help="run one section (default: both)")
+    parser.add_argument("--prefect", action=argparse.BooleanOptionalAction, default=None,
+                        help="measure Prefect's own server beside ours (default: yes, but not with --quick)")
     args = parser.parse_args(argv)
     outcomes: list[bool] = []
     if args.only != "server":
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         outcomes += result
     if args.only != "framework":
         try:
-            outcomes += server.report(args.quick)
+            outcomes += server.report(args.quick, not args.quick if args.prefect is None else args.prefect)
         except BenchError as exc:
             print(f"\nbench: FAILED, the server misbehaves, no figures: {exc}", file=sys.stderr)
             return 1

@@ -20,3 +20,19 @@ def test_quick_benchmark_report() -> None:
     for endpoint in ("health", "read", "create"):
         assert any(line.split()[:2] == [endpoint, "asgi_api/FastAPI"] for line in run.stdout.splitlines())
     assert "targets:" in run.stdout
+
+
+def test_chart_draws_both_servers_on_a_log_scale(tmp_path: Path) -> None:
+    from xml.etree import ElementTree
+
+    from bench import chart
+
+    path = tmp_path / "server.svg"
+    chart.draw(path, "title", [("GET /api/health", {"asgi_api": 10_000, "Prefect": 100}),
+                               ("POST /api/flows/", {"asgi_api": 1_000})])
+    svg = ElementTree.parse(path).getroot()
+    bars = [float(rect.get("width", 0)) for rect in svg.iter("{http://www.w3.org/2000/svg}rect")
+            if rect.get("x") == str(chart.LABEL_W) and float(rect.get("y", 0)) >= chart.TOP]  # not the legend
+    assert bars == [chart.PLOT_W, chart.PLOT_W / 2, chart.PLOT_W * 3 / 4]  # 10^4, 10^2, 10^3 of 10^4
+    texts = [text.text for text in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert "10,000" in texts and "100" in texts and "not measured" in texts

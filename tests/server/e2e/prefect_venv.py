@@ -1,8 +1,14 @@
-"""A virtualenv holding Prefect's client, beside the project's own (never inside it).
+"""Virtualenvs holding Prefect, beside the project's own (never inside it).
 
-Prefect pins pydantic and FastAPI versions that clash with the project's dev dependencies, so its
-client gets its own venv under `.venv-prefect/<version>/` at the repo root, built on first use and
-reused while its stamp file is there. A file lock lets concurrent test sessions share one build.
+Prefect pins pydantic and FastAPI versions that clash with the project's dev dependencies, so it
+gets its own venvs under `.venv-prefect/` at the repo root, built on first use and reused while
+their stamp file is there. A file lock lets concurrent test sessions share one build.
+
+Two venvs: the client one (`<version>/`) that the e2e tests drive our server with, and the server
+one (`<version>-server/`) that `make bench` runs Prefect's own server from. The server needs the
+libraries of its day: `sqlalchemy<2.1` (3.6.29's migrations break on 2.1) and `fastapi<0.129`
+(later ones dropped what its routers use); pinning them apart keeps the client venv as the tests
+expect it.
 """
 
 from __future__ import annotations
@@ -25,7 +31,16 @@ class PrefectVenvError(RuntimeError):
 
 def prefect_python(version: str = PREFECT_VERSION) -> Path:
     """The interpreter of a venv with `prefect==version`, building the venv when it is missing."""
-    venv = VENVS / version
+    return _venv(version, [f"prefect=={version}"])
+
+
+def prefect_server_python(version: str = PREFECT_VERSION) -> Path:
+    """The interpreter of a venv that can run `prefect server start` of `version` on SQLite."""
+    return _venv(f"{version}-server", [f"prefect=={version}", "sqlalchemy<2.1", "fastapi<0.129"])
+
+
+def _venv(name: str, requirements: list[str]) -> Path:
+    venv = VENVS / name
     python = venv / "bin" / "python"
     stamp = venv / ".installed"
     VENVS.mkdir(exist_ok=True)
@@ -36,7 +51,7 @@ def prefect_python(version: str = PREFECT_VERSION) -> Path:
         if not stamp.exists():
             shutil.rmtree(venv, ignore_errors=True)  # a half-built venv from an interrupted run
             _run([sys.executable, "-m", "venv", str(venv)])
-            _run([str(python), "-m", "pip", "install", "--quiet", f"prefect=={version}"])
+            _run([str(python), "-m", "pip", "install", "--quiet", *requirements])
             stamp.touch()
     return python
 
