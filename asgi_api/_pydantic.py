@@ -24,8 +24,7 @@ from asgi_api.validation import Error, Invalid
 if typing.TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-__all__ = ["JsonValue", "adapter", "dump_free", "schemas", "serializer", "string_converter", "to_content",
-           "uses_pydantic"]
+__all__ = ["JsonValue", "adapter", "dump_free", "schemas", "serializer", "string_converter", "uses_pydantic"]
 
 _MODULES = ("pydantic", "pydantic_core", "annotated_types")
 
@@ -128,17 +127,12 @@ def _validator(model: Any) -> tuple[TypeAdapter[Any], Callable[[Any], Any]]:
     return found, validate
 
 
-def serializer(model: Any, *, exclude_unset: bool = False, exclude_none: bool = False) -> Callable[[Any], bytes]:
-    """The return value validated against `model` and written by pydantic straight to JSON bytes."""
+def serializer(model: Any, **switches: Any) -> Callable[[Any], bytes]:
+    """The return value validated against `model` and written by pydantic straight to JSON bytes;
+    `switches` are FastAPI's `response_model_*` ones (`include`, `exclude`, `by_alias`, `exclude_*`)."""
     found, validate = _validator(model)
     dump = found.dump_json
-    return lambda value: dump(validate(value), by_alias=True, exclude_unset=exclude_unset, exclude_none=exclude_none)
-
-
-def to_content(model: Any) -> Callable[[Any], Any]:
-    """For a non-JSON `response_class`: the validated value as JSON-ready Python data."""
-    found, validate = _validator(model)
-    return lambda value: found.dump_python(validate(value), mode="json", by_alias=True)
+    return lambda value: dump(validate(value), **switches)
 
 
 def dump_free(value: Any) -> Any:

@@ -144,7 +144,9 @@ def serializer(model: Any, *, include: Any = None, exclude: Any = None, by_alias
     if model is None:
         return _encode_free
     if _pydantic.uses_pydantic(model):
-        return _pydantic.serializer(model, exclude_unset=exclude_unset, exclude_none=exclude_none)
+        return _pydantic.serializer(model, include=include, exclude=exclude, by_alias=by_alias,
+                                    exclude_unset=exclude_unset, exclude_defaults=exclude_defaults,
+                                    exclude_none=exclude_none)
     encode, convert = _model_encoder.encode, converter(model)
     if dataclasses.is_dataclass(model):
         exclude_unset = False  # pydantic counts every field of a dataclass as set

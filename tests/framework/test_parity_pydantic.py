@@ -6,6 +6,7 @@ import datetime
 import decimal
 from typing import Annotated, Any, Generic, Literal, Optional, TypeVar, Union
 
+import pytest
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -18,8 +19,9 @@ from pydantic import (
     field_validator,
 )
 from pydantic.dataclasses import dataclass as pydantic_dataclass
+from starlette.testclient import TestClient
 
-from tests.framework.parity import call, parity_test, raw_call
+from tests.framework.parity import asgi_api_namespace, call, fastapi_namespace, parity_test, raw_call
 
 T = TypeVar("T")
 Email = Annotated[str, StringConstraints(pattern=r"^[^@ ]+@[^@ ]+$", to_lower=True)]
@@ -166,6 +168,14 @@ def build(fw: Any) -> Any:
     def none() -> Any:
         return {"itemName": "x", "price": 3}
 
+    @app.get("/picked", response_model=Item, response_model_include={"name", "tags"}, response_model_by_alias=False)
+    def picked() -> Any:
+        return {"itemName": "x", "price": 3, "tags": [{"name": "ab"}]}
+
+    @app.get("/trimmed", response_model=Item, response_model_exclude={"tags"}, response_model_exclude_defaults=True)
+    def trimmed() -> Any:
+        return {"itemName": "x", "price": 3, "sku": "none"}
+
     @app.get("/constrained")
     def constrained(size: Annotated[int, Field(ge=2)], level: conint(lt=5) = 1,  # type: ignore[valid-type]
                     contact: Annotated[Optional[Email], fw.Header()] = None) -> Any:
@@ -224,6 +234,8 @@ test_pydantic_responses = parity_test(build, [
     call("GET", "/free", 200),
     call("GET", "/unset", 200, headers_compared=["content-length"]),
     call("GET", "/none", 200, headers_compared=["content-length"]),
+    call("GET", "/picked", 200, headers_compared=["content-length"]),
+    call("GET", "/trimmed", 200, headers_compared=["content-length"]),
 ])
 
 test_pydantic_parameters = parity_test(build, [
@@ -240,14 +252,7 @@ test_pydantic_openapi = parity_test(build, [call("GET", "/openapi.json", 200)])
 
 
 def test_a_server_error_when_the_response_does_not_fit() -> None:
-    import fastapi
-    import pytest
-    from starlette.testclient import TestClient
-
-    import asgi_api
-
-    for framework in (fastapi, asgi_api):
-        app = build(type("fw", (), {"API": getattr(framework, "FastAPI", None) or framework.API,
-                                    "Body": framework.Body, "Query": framework.Query, "Header": framework.Header}))
+    for namespace in (fastapi_namespace(), asgi_api_namespace()):
+        client = TestClient(build(namespace))
         with pytest.raises(Exception, match="nom|name"):
-            TestClient(app).get("/broken")
+            client.get("/broken")
