@@ -7,6 +7,7 @@ request itself, so behaviour is the same whether it runs inside an `API` or a pl
 
 from __future__ import annotations
 
+import collections.abc
 import inspect
 import json
 import logging
@@ -20,7 +21,7 @@ import msgspec
 from starlette import status
 from starlette._utils import get_route_path  # seam: starlette private _utils.get_route_path (path below root_path)
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute, compile_path, get_name
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -28,6 +29,7 @@ from starlette.websockets import WebSocket
 from asgi_api import responses as _responses
 from asgi_api import type_check
 from asgi_api.dependencies import Context, Dependant, call, path_param_names, resolved_hints, solve
+from asgi_api.encoders import jsonable_encoder
 from asgi_api.exception_handlers import find_handler, run_handler
 from asgi_api.exceptions import HTTPException, RequestValidationError
 from asgi_api.params import UNSET, DependsMarker
@@ -55,6 +57,21 @@ def response_model_of(endpoint: Callable[..., Any]) -> Any:
     if any(inspect.isclass(member) and issubclass(member, Response) for member in members):
         return None
     return annotation
+
+
+_STREAMS = (collections.abc.AsyncIterable, collections.abc.AsyncIterator, collections.abc.AsyncGenerator,
+            collections.abc.Iterable, collections.abc.Iterator, collections.abc.Generator)
+
+
+def stream_item_of(annotation: Any) -> Any:
+    """`AsyncIterator[Item]` (or another iterable's annotation) -> `Item`; None when not given."""
+    if typing.get_origin(annotation) in _STREAMS and typing.get_args(annotation):
+        return typing.get_args(annotation)[0]
+    return None
+
+
+def _json_dumps(item: Any) -> bytes:
+    return json.dumps(jsonable_encoder(item)).encode()
 
 
 class _Encoded(JSONResponse):
@@ -107,6 +124,11 @@ class APIRoute(Route):
         self.methods = {method.upper() for method in methods or ("GET",)}
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
         self.response_model = response_model_of(endpoint) if response_model is UNSET else response_model
+        # An endpoint that yields streams its items: as JSON Lines with the default response class,
+        # else as the content of `response_class` (a StreamingResponse, say), as FastAPI 0.165 does.
+        self._streams = inspect.isasyncgenfunction(endpoint) or inspect.isgeneratorfunction(endpoint)
+        if self._streams:
+            self.response_model = stream_item_of(self.response_model)
         self.response_model_include = response_model_include
         self.response_model_exclude = response_model_exclude
         self.response_model_by_alias = response_model_by_alias
@@ -199,7 +221,32 @@ class APIRoute(Route):
         values, errors = await solve(self.dependant, context, self.body)
         if errors:
             raise RequestValidationError(errors, body=context.document())
+        if self._streams:
+            return self._stream(self.endpoint(**values), context)
         return self._response(await call(self.dependant, values, context), context)
+
+    def _stream(self, items: Any, context: Context) -> Response:
+        sub_response = context.response
+        status_code = (sub_response.status_code if sub_response is not None else None) or self.status_code or 200
+        response: Response
+        if self._json:
+            # Untyped items are written as Python's json.dumps writes them (FastAPI's choice there).
+            encode = self._encode if self.response_model is not None else _json_dumps
+            if inspect.isasyncgen(items):
+                async def lines() -> AsyncIterator[bytes]:
+                    async for item in items:
+                        yield encode(item) + b"\n"
+                content: Any = lines()
+            else:
+                content = (encode(item) + b"\n" for item in items)
+            response = StreamingResponse(content, status_code, media_type="application/jsonl",
+                                         background=context.background)
+        else:
+            response = self.response_class(content=items, status_code=status_code,
+                                           background=context.background)
+        if sub_response is not None:
+            response.raw_headers.extend(sub_response.raw_headers)
+        return response
 
     def _response(self, content: Any, context: Context) -> Response:
         if isinstance(content, Response):

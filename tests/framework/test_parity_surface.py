@@ -202,3 +202,33 @@ def test_docs_page_options_and_events(module: str) -> None:
         assert redirect.headers["content-type"].startswith("text/html")
         assert "window.opener.swaggerUIRedirectOauth2" in redirect.text
         assert set(client.get("/events").json()) == {"app startup", "router startup"}
+
+
+def build_streams(fw):
+    from collections.abc import AsyncIterator
+
+    app = fw.API()
+
+    @app.get("/lines")
+    async def lines() -> AsyncIterator[Item]:
+        for index in range(3):
+            yield Item(name=f"item {index}", price=index)
+
+    @app.get("/plain")
+    def plain():
+        yield {"n": 1}
+        yield [1, 2]
+
+    @app.get("/raw", response_class=fw.responses.StreamingResponse)
+    async def raw() -> AsyncIterator[str]:
+        yield "chunk one, "
+        yield "chunk two"
+
+    return app
+
+
+test_streams = parity_test(build_streams, [
+    call("GET", "/lines", 200, headers_compared=["content-type"]),
+    call("GET", "/plain", 200),
+    call("GET", "/raw", 200),
+])
