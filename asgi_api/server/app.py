@@ -31,6 +31,7 @@ from asgi_api.server.middleware.auth import BasicAuthMiddleware
 from asgi_api.server.middleware.csrf import CsrfMiddleware
 from asgi_api.server.middleware.security_headers import SecurityHeadersMiddleware
 from asgi_api.server.models.csrf import is_valid_token
+from asgi_api.server.openapi import document_server_errors
 from asgi_api.server.services.cancellation_cleanup import CancellationCleanup
 from asgi_api.server.services.concurrency_leases import LeaseReclaimer
 from asgi_api.server.services.event_retention import EventRetention
@@ -89,6 +90,14 @@ def create_api_app(
     for router in API_ROUTERS:
         api_app.include_router(router, dependencies=shared)
     api_app.state.settings = settings
+    framework_openapi = api_app.openapi
+
+    def openapi() -> dict[str, Any]:
+        fresh = api_app.openapi_schema is None
+        document = framework_openapi()
+        return document_server_errors(document) if fresh else document
+
+    api_app.openapi = openapi  # type: ignore[method-assign]
     return api_app
 
 
@@ -133,7 +142,7 @@ def create_app(settings: Settings | None = None, ephemeral: bool = False, ignore
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document = get_openapi(title=API_TITLE, version=API_VERSION, routes=api_app.routes)
+            document = document_server_errors(get_openapi(title=API_TITLE, version=API_VERSION, routes=api_app.routes))
             document["paths"] = {f"/api{path}": operations for path, operations in document["paths"].items()}
             app.openapi_schema = document
         return app.openapi_schema
