@@ -71,6 +71,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "deployments and their schedules", _create_tables("deployment", "deployment_schedule", "flow_run")),
     Migration(5, "events", _create_tables("event")),
     Migration(6, "flow run inputs", _create_tables("flow_run_input")),
+    Migration(7, "automations", _create_tables("automation")),
 )
 
 

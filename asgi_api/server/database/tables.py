@@ -263,3 +263,17 @@ event = sa.Table(
     sa.Column("payload", JSONValue, nullable=False),
     sa.Column("follows", sa.Uuid),
 )
+
+# Automations are stored as sent (trigger and actions as JSON documents); this server does not run them.
+automation = _stored_object(
+    "automation",
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("tags", JSONValue, nullable=False),
+    sa.Column("trigger", JSONValue, nullable=False),
+    sa.Column("actions", JSONValue, nullable=False),
+    sa.Column("actions_on_trigger", JSONValue, nullable=False),
+    sa.Column("actions_on_resolve", JSONValue, nullable=False),
+    sa.Column("owner_resource", sa.String, index=True),
+)

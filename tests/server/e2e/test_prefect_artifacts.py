@@ -1,4 +1,4 @@
-"""Artifacts and an event published by a Prefect flow, read back by Prefect's CLI and the REST API."""
+"""Artifacts, an event and an automation made with Prefect, read back by its CLI and the REST API."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ def test_a_flow_publishes_artifacts_and_the_cli_lists_them(prefect: Path, server
     for key in ("e2e-report", "e2e-table", "e2e-link"):
         assert key in report["ls"], report["ls"]
     assert "Still **good**." in report["inspect"] and "All **good**." in report["inspect"], report["inspect"]
+    assert "e2e-on-report" in report["automation_ls"], report["automation_ls"]
+    [inspected] = json.loads(report["automation_inspect"])  # the automations of that name
+    assert (inspected["name"], inspected["trigger"]["expect"], inspected["actions"][0]["type"]) == (
+        "e2e-on-report", ["e2e.report.published"], "do-nothing"), inspected
 
     with httpx.Client(base_url=server.api_url, timeout=10.0, trust_env=False) as api:
         found = api.post("/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [report["flow_run"]]}},

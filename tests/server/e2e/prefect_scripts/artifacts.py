@@ -1,8 +1,8 @@
 """Run by the Prefect venv's interpreter against PREFECT_API_URL (not by pytest).
 
 A flow publishes one artifact of each kind Prefect's client makes (markdown, table, link, image,
-progress moved on to 100%) and emits an event; then Prefect's CLI lists and inspects the
-artifacts. Prints JSON.
+progress moved on to 100%) and emits an event; an automation is created; then Prefect's CLI
+lists and inspects the artifacts and the automation. Prints JSON.
 """
 
 import json
@@ -18,6 +18,7 @@ from prefect.artifacts import (
     create_table_artifact,
     update_progress_artifact,
 )
+from prefect.automations import Automation, DoNothing, EventTrigger
 from prefect.events import emit_event
 
 
@@ -49,10 +50,15 @@ def cli(*args: str) -> str:
 
 if __name__ == "__main__":
     state = publish(return_state=True)
+    Automation(name="e2e-on-report", description="stored, not run", trigger=EventTrigger(
+        expect={"e2e.report.published"}, match={"prefect.resource.id": "e2e.report"}, posture="Reactive",
+        threshold=1), actions=[DoNothing()]).create()
     print(json.dumps({
         "flow_run": str(state.state_details.flow_run_id),
         "state": state.type.value,
         "result": state.result(),
         "ls": cli("artifact", "ls"),
         "inspect": cli("artifact", "inspect", "e2e-report"),
+        "automation_ls": cli("automation", "ls"),
+        "automation_inspect": cli("automation", "inspect", "e2e-on-report", "--json"),
     }))
