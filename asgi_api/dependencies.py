@@ -14,11 +14,14 @@ import inspect
 import json
 import re
 import typing
-from collections.abc import Callable, Sequence
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any
 from urllib.parse import unquote_plus
+from weakref import WeakKeyDictionary
 
+import anyio
+from anyio.lowlevel import RunVar
 from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
@@ -77,6 +80,7 @@ class Dependant:
         self.name = name
         self.use_cache = use_cache
         self.scope = "function" if inner is not None else scope
+        self.max_concurrency: int | None = None
         # OAuth2 scopes asked for by the `Security(...)` chain down to here, in order, each once.
         self.scopes = list(dict.fromkeys([*parent_scopes, *own_scopes]))
         self.kind = _kind(self.target, response_scoped=inner is not None)
@@ -101,8 +105,10 @@ class Dependant:
                   path_names: set[str], parent_scopes: Sequence[str] = ()) -> Dependant:
         """The plan of a `Depends(...)`/`Security(...)` parameter, or of a route's `dependencies=[...]`."""
         own = marker.scopes if isinstance(marker, params.SecurityMarker) else ()
-        return cls(call, name=name, use_cache=marker.use_cache, scope=marker.scope, path_names=path_names,
+        plan = cls(call, name=name, use_cache=marker.use_cache, scope=marker.scope, path_names=path_names,
                    own_scopes=own, parent_scopes=parent_scopes)
+        plan.max_concurrency = marker.max_concurrency
+        return plan
 
     def _add(self, parameter: inspect.Parameter, annotation: Any, path_names: set[str]) -> None:
         name = parameter.name
@@ -354,8 +360,39 @@ def _overridden(dependency: Dependant, context: Context) -> Dependant:
     return plan
 
 
+# One semaphore per `Depends(max_concurrency=)` and event loop (anyio primitives belong to a loop).
+_SEMAPHORES: RunVar[WeakKeyDictionary[Dependant, anyio.Semaphore]] = RunVar("asgi_api_dependency_semaphores")
+
+
+def _semaphore(dependant: Dependant) -> anyio.Semaphore:
+    semaphores = _SEMAPHORES.get(None)
+    if semaphores is None:
+        semaphores = WeakKeyDictionary()
+        _SEMAPHORES.set(semaphores)
+    found = semaphores.get(dependant)
+    if found is None:
+        found = semaphores[dependant] = anyio.Semaphore(dependant.max_concurrency or 1)
+    return found
+
+
+@contextlib.asynccontextmanager
+async def _holding(semaphore: anyio.Semaphore, manager: AbstractAsyncContextManager[Any]) -> AsyncIterator[Any]:
+    async with semaphore, manager as value:
+        yield value
+
+
 async def call(dependant: Dependant, values: dict[str, Any], context: Context) -> Any:
     """Run a dependency (or endpoint) the way its kind needs: await, threadpool, or enter a stack."""
+    if dependant.max_concurrency is None:
+        return await _call(dependant, values, context)
+    if dependant.kind in ("async_gen", "sync_gen"):
+        return await _call(dependant, values, context, _semaphore(dependant))
+    async with _semaphore(dependant):
+        return await _call(dependant, values, context)
+
+
+async def _call(dependant: Dependant, values: dict[str, Any], context: Context,
+                semaphore: anyio.Semaphore | None = None) -> Any:
     kind, target = dependant.kind, dependant.target
     if kind == "async":
         return await target(**values)
@@ -363,11 +400,11 @@ async def call(dependant: Dependant, values: dict[str, Any], context: Context) -
         return await run_in_threadpool(target, **values)
     stack = context.response_stack if dependant.scope == "function" else context.request_stack
     assert stack is not None, "generator dependencies need the route's exit stacks"
-    if kind == "async_gen":
-        return await stack.enter_async_context(contextlib.asynccontextmanager(target)(**values))
-    if kind == "sync_gen":
-        manager = contextlib.contextmanager(target)(**values)
-        return await stack.enter_async_context(contextmanager_in_threadpool(manager))
+    if kind in ("async_gen", "sync_gen"):
+        manager: AbstractAsyncContextManager[Any] = (
+            contextlib.asynccontextmanager(target)(**values) if kind == "async_gen"
+            else contextmanager_in_threadpool(contextlib.contextmanager(target)(**values)))
+        return await stack.enter_async_context(_holding(semaphore, manager) if semaphore else manager)
     result = target(**values)
     if inspect.isawaitable(result):
         result = await result

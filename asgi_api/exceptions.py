@@ -36,8 +36,9 @@ class RequestValidationError(Exception):
     """
 
     def __init__(self, errors: Sequence[dict[str, Any]], *, body: Any = None) -> None:
-        super().__init__(errors)
-        self._errors = list(errors)
+        # `loc`s are tuples, as in FastAPI (code compares them with `("body", "name")`).
+        self._errors = [{**entry, "loc": tuple(entry["loc"])} if "loc" in entry else entry for entry in errors]
+        super().__init__(self._errors)
         self.body = body
 
     def errors(self) -> list[dict[str, Any]]:

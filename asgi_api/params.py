@@ -167,10 +167,13 @@ class DependsMarker:
         *,
         use_cache: bool = True,
         scope: Literal["function", "request"] | None = None,
+        max_concurrency: int | None = None,
     ) -> None:
+        assert max_concurrency is None or max_concurrency > 0, "max_concurrency must be a positive integer"
         self.dependency = dependency
         self.use_cache = use_cache
         self.scope = scope
+        self.max_concurrency = max_concurrency
 
     def __repr__(self) -> str:
         name = getattr(self.dependency, "__name__", type(self.dependency).__name__)
@@ -232,9 +235,13 @@ def Depends(  # noqa: N802
     *,
     use_cache: bool = True,
     scope: Literal["function", "request"] | None = None,
+    max_concurrency: int | None = None,
 ) -> Any:
-    """Declare a dependency; with no argument, the parameter's annotation is the callable."""
-    return DependsMarker(dependency, use_cache=use_cache, scope=scope)
+    """Declare a dependency; with no argument, the parameter's annotation is the callable.
+
+    `max_concurrency=n` lets at most n requests run it at once (a generator dependency holds its
+    place until it is closed), e.g. to protect a small connection pool."""
+    return DependsMarker(dependency, use_cache=use_cache, scope=scope, max_concurrency=max_concurrency)
 
 
 def Security(  # noqa: N802

@@ -232,3 +232,21 @@ test_streams = parity_test(build_streams, [
     call("GET", "/plain", 200),
     call("GET", "/raw", 200),
 ])
+
+
+def build_error_locs(fw):
+    app = fw.API()
+
+    @app.exception_handler(fw.RequestValidationError)
+    async def handler(request, exc):
+        loc = exc.errors()[0]["loc"]
+        return fw.responses.JSONResponse({"tuple": isinstance(loc, tuple), "loc": list(loc)}, status_code=422)
+
+    @app.get("/items/{item_id}")
+    def item(item_id: int):
+        return item_id
+
+    return app
+
+
+test_error_locs = parity_test(build_error_locs, [call("GET", "/items/x", 422)])
