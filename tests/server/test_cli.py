@@ -27,6 +27,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from asgi_api.server.database import Database, tables, utcnow
+from asgi_api.server.database.migrations import MIGRATIONS
+
+LATEST = MIGRATIONS[-1].version
 
 COMMAND = [sys.executable, "-m", "asgi_api.server.cli"]
 
@@ -251,10 +254,10 @@ def _variables(url: str, *add: str) -> list[str]:
 def test_database_upgrade(empty_database_url: str) -> None:
     first = run("database", "upgrade", "--database-url", empty_database_url)
     assert first.returncode == 0, first.stderr
-    assert "from schema version 0 to 1" in first.stdout
+    assert f"from schema version 0 to {LATEST}" in first.stdout
     assert {"flow", "flow_run", "task_run", "log", "variable", "schema_migration"} <= _table_names(empty_database_url)
     again = run("database", "upgrade", "--database-url", empty_database_url)
-    assert again.returncode == 0 and "up to date (schema version 1)" in again.stdout
+    assert again.returncode == 0 and f"up to date (schema version {LATEST})" in again.stdout
 
 
 @pytest.mark.parametrize(("args", "stdin", "confirmed"), [
@@ -274,7 +277,7 @@ def test_database_reset_asks_first(database_url: str, args: list[str], stdin: st
 def test_database_reset_creates_a_missing_schema(empty_database_url: str) -> None:
     result = run("database", "reset", "--yes", "--database-url", empty_database_url)
     assert result.returncode == 0, result.stderr
-    assert "schema version 1" in result.stdout and "variable" in _table_names(empty_database_url)
+    assert f"schema version {LATEST}" in result.stdout and "variable" in _table_names(empty_database_url)
 
 
 def test_database_reset_refuses_a_database_in_use(tmp_path: Path, database_url: str) -> None:
