@@ -1,7 +1,9 @@
 """The README's snippets run as pasted.
 
-Every ```python block runs in a fresh interpreter (those importing Prefect in Prefect's venv, with a
-server to talk to); the quick start's console block starts `uvicorn main:app` with the snippet above
+Every ```python block runs in a fresh interpreter, saved as `snippet.py` (those importing Prefect in
+Prefect's venv, with a server to talk to; one with an `if __name__ == "__main__":` block, which
+starts something that runs until stopped, is imported instead, so that everything it defines is
+checked); the quick start's console block starts `uvicorn main:app` with the snippet above
 it saved as `main.py` and must answer each `curl` with the README's own output line; the `asgi-api`
 commands that end by themselves run too (`serve` does not end, and has its own tests).
 """
@@ -48,12 +50,18 @@ def test_python_snippet_runs(code: str, line: int, tmp_path: Path) -> None:
 
         with SubprocessASGIServer(env={"ASGI_API_HOME": str(tmp_path / "server")}) as server:
             env.update(PREFECT_API_URL=server.api_url, PREFECT_HOME=str(tmp_path / "prefect"))
-            result = subprocess.run([str(prefect_python()), "-c", code], capture_output=True, text=True,
-                                    timeout=300, env=env, cwd=tmp_path)
+            result = subprocess.run([str(prefect_python()), *_how_to_run(code, tmp_path)], capture_output=True,
+                                    text=True, timeout=300, env=env, cwd=tmp_path)
     else:
-        result = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=120, env=env,
-                                cwd=tmp_path)
+        result = subprocess.run([python, *_how_to_run(code, tmp_path)], capture_output=True, text=True, timeout=120,
+                                env=env, cwd=tmp_path)
     assert result.returncode == 0, f"README.md:{line}\n{result.stderr}"
+
+
+def _how_to_run(code: str, directory: Path) -> list[str]:
+    """The interpreter's arguments: run `snippet.py`, or import it when it has a main block."""
+    (directory / "snippet.py").write_text(code, encoding="utf-8")
+    return ["-c", "import snippet"] if 'if __name__ == "__main__":' in code else ["snippet.py"]
 
 
 def _quick_start() -> tuple[str, str]:
