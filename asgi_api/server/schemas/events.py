@@ -8,7 +8,7 @@ labels; only `prefect.resource.id` (and `prefect.resource.role` on related resou
 from __future__ import annotations
 
 import enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -18,8 +18,9 @@ from asgi_api.server.schemas.fields import DateTime
 RESOURCE_ID = "prefect.resource.id"
 RESOURCE_ROLE = "prefect.resource.role"
 
-Resource = dict[str, str]
-RelatedResource = dict[str, str]
+# The required labels are checked in `Event.__post_init__`; the schema says so too (OpenAPI).
+Resource = Annotated[dict[str, str], msgspec.Meta(extra_json_schema={"required": [RESOURCE_ID]})]
+RelatedResource = Annotated[dict[str, str], msgspec.Meta(extra_json_schema={"required": [RESOURCE_ID, RESOURCE_ROLE]})]
 
 
 class Event(msgspec.Struct, kw_only=True):

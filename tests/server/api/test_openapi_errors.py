@@ -43,6 +43,16 @@ async def test_error_bodies_match_the_document(client: httpx.AsyncClient) -> Non
     assert schemas["PrefectValidationError"]["required"] == ["exception_message", "exception_detail"]
 
 
+async def test_events_document_their_required_resource_labels(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    event = document["components"]["schemas"]["Event"]["properties"]
+    assert event["resource"]["required"] == ["prefect.resource.id"]
+    assert event["related"]["items"]["required"] == ["prefect.resource.id", "prefect.resource.role"]
+    response = await client.post("/events", json=[{"id": "00000000-0000-4000-8000-000000000001",
+                                                   "occurred": "2025-01-01T00:00:00Z", "event": "x", "resource": {}}])
+    assert response.status_code == 422
+
+
 async def test_the_fastapi_shape_alone_would_not_match(client: httpx.AsyncClient) -> None:
     """The check above can fail: FastAPI's own 422 schema does not accept Prefect's body."""
     document = (await client.get("/openapi.json")).json()
