@@ -23,11 +23,12 @@ from asgi_api.server.api import (
     task_runs,
     ui,
     variables,
+    workers,
 )
 
 API_ROUTERS: list[APIRouter] = [
     root.router, admin.router, automations.router, csrf.router, logs.router, variables.router, events.router,
     event_reads.router, concurrency.router, concurrency_limits.router, artifacts.router,
-    flows.router, flow_runs.router, flow_run_inputs.router, deployments.router, flow_run_states.router,
+    flows.router, flow_runs.router, flow_run_inputs.router, deployments.router, workers.router, flow_run_states.router,
     task_runs.router, task_run_states.router, ui.router,
 ]

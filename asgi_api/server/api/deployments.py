@@ -18,6 +18,7 @@ from asgi_api.server.api.limits import Offset, Page, resolve_limit, resolve_offs
 from asgi_api.server.database import Session, utcnow
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import deployments as models
+from asgi_api.server.models import workers as worker_models
 from asgi_api.server.schemas.core import FlowRun
 from asgi_api.server.schemas.deployments import (
     Deployment,
@@ -42,9 +43,10 @@ def _not_found() -> HTTPException:
     return HTTPException(404, "Deployment not found")
 
 
-def _no_such_pool(work_pool_name: str | None) -> None:
-    """Work pools are not served yet, so any pool a deployment names is unknown (Prefect's 404)."""
-    if work_pool_name:
+async def _pool_exists(session: Session, work_pool_name: str | None | msgspec.UnsetType) -> None:
+    """A deployment may name only a pool that exists (Prefect's 404 with `detail`)."""
+    if isinstance(work_pool_name, str) and work_pool_name and await worker_models.read_work_pool(
+            session, work_pool_name) is None:
         raise HTTPException(404, f'Work pool "{work_pool_name}" not found.')
 
 
@@ -52,7 +54,7 @@ def _no_such_pool(work_pool_name: str | None) -> None:
 async def create_deployment(deployment: DeploymentCreate, response: Response,
                             session: Session = Depends(write_session)) -> Deployment:
     """Upsert on (flow, name): 201 with a new deployment, 200 with the overwritten one."""
-    _no_such_pool(deployment.work_pool_name)
+    await _pool_exists(session, deployment.work_pool_name)
     model, created = await models.create_deployment(session, deployment)
     response.status_code = 201 if created else 200
     return model
@@ -77,7 +79,7 @@ async def read_deployment_by_name(flow_name: str, deployment_name: str,
 
 @router.patch("/{id:uuid}", status_code=204)
 async def update_deployment(id: UUID, deployment: DeploymentUpdate, session: Session = Depends(write_session)) -> None:
-    _no_such_pool(None if deployment.work_pool_name is msgspec.UNSET else deployment.work_pool_name)
+    await _pool_exists(session, deployment.work_pool_name)
     if not await models.update_deployment(session, id, deployment):
         raise HTTPException(404, "Deployment not found.")
 

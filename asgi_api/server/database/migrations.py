@@ -72,6 +72,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "events", _create_tables("event")),
     Migration(6, "flow run inputs", _create_tables("flow_run_input")),
     Migration(7, "automations", _create_tables("automation")),
+    # `_create` also adds flow_run's new index by work queue.
+    Migration(8, "work pools, queues and workers", _create_tables("work_pool", "work_queue", "worker", "flow_run")),
 )
 
 

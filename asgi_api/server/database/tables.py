@@ -96,6 +96,7 @@ flow_run = _stored_object(
     sa.UniqueConstraint("flow_id", "idempotency_key", name="uq_flow_run__flow_id_idempotency_key"),
     sa.Index("ix_flow_run__expected_start_time", "expected_start_time"),
     sa.Index("ix_flow_run__deployment_id_next_scheduled_start_time", "deployment_id", "next_scheduled_start_time"),
+    sa.Index("ix_flow_run__work_queue_id_next_scheduled_start_time", "work_queue_id", "next_scheduled_start_time"),
 )
 
 flow_run_state = _stored_object("flow_run_state", *_state_columns("flow"))
@@ -189,6 +190,41 @@ deployment_schedule = _stored_object(
     sa.Column("parameters", JSONValue, nullable=False),
     sa.Column("slug", sa.String),
     sa.UniqueConstraint("deployment_id", "slug", name="uq_deployment_schedule__deployment_id_slug"),
+)
+
+# Statuses are derived on read (see `models.workers`); `default_queue_id` has no foreign key because
+# the pool and its default queue refer to each other.
+work_pool = _stored_object(
+    "work_pool",
+    sa.Column("name", sa.String, nullable=False, unique=True),
+    sa.Column("description", sa.Text),
+    sa.Column("type", sa.String, nullable=False),
+    sa.Column("base_job_template", JSONValue, nullable=False),
+    sa.Column("is_paused", sa.Boolean, nullable=False),
+    sa.Column("concurrency_limit", sa.Integer),
+    sa.Column("default_queue_id", sa.Uuid),
+    sa.Column("storage_configuration", JSONValue, nullable=False),
+)
+
+work_queue = _stored_object(
+    "work_queue",
+    sa.Column("work_pool_id", sa.Uuid, sa.ForeignKey("work_pool.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("is_paused", sa.Boolean, nullable=False),
+    sa.Column("concurrency_limit", sa.Integer),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("last_polled", UTCDateTime),
+    sa.UniqueConstraint("work_pool_id", "name", name="uq_work_queue__work_pool_id_name"),
+)
+
+worker = _stored_object(
+    "worker",
+    sa.Column("work_pool_id", sa.Uuid, sa.ForeignKey("work_pool.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("last_heartbeat_time", UTCDateTime, nullable=False),
+    sa.Column("heartbeat_interval_seconds", sa.Integer),
+    sa.UniqueConstraint("work_pool_id", "name", name="uq_worker__work_pool_id_name"),
 )
 
 csrf_token = _stored_object(

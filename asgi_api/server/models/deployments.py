@@ -19,6 +19,7 @@ from asgi_api.server.database import Session, tables, utcnow
 from asgi_api.server.database.session import Row
 from asgi_api.server.exceptions import ObjectNotFoundError
 from asgi_api.server.models import flow_runs as flow_run_models
+from asgi_api.server.models import workers as worker_models
 from asgi_api.server.models.filters import combine, flow_condition, ids, like, names, tags, where
 from asgi_api.server.models.sorting import order_by
 from asgi_api.server.models.states import FLOW_RUNS, run_from_row, select_runs
@@ -186,7 +187,9 @@ async def create_deployment(session: Session, body: DeploymentCreate) -> tuple[D
     if await session.fetch_one(sa.select(tables.flow.c.id).where(tables.flow.c.id == body.flow_id)) is None:
         raise ObjectNotFoundError(f"Flow with id {body.flow_id} not found")
     fields = _columns(body, leave_out=("schedules",))
-    fields["work_queue_name"] = body.work_queue_name or "default"
+    fields["work_queue_name"] = body.work_queue_name or worker_models.DEFAULT_QUEUE
+    if body.work_pool_name:
+        fields.update(await _work_queue(session, body.work_pool_name, body.work_queue_name))
     now = utcnow()
     existing = await session.fetch_one(sa.select(_deployment.c.id).where(
         (_deployment.c.flow_id == body.flow_id) & (_deployment.c.name == body.name)).with_for_update())
@@ -204,9 +207,27 @@ async def create_deployment(session: Session, body: DeploymentCreate) -> tuple[D
     return created, existing is None
 
 
+async def _work_queue(session: Session, pool_name: str, queue_name: str | None) -> dict[str, Any]:
+    """The queue columns of a deployment in this pool: the named queue (created if missing) or the
+    pool's default one. An unknown pool is an `ObjectNotFoundError`."""
+    found = await worker_models.resolve_work_queue(session, pool_name, queue_name, create=True)
+    if found is None:
+        raise ObjectNotFoundError(f'Work pool "{pool_name}" not found.')
+    _, queue_id, name = found
+    return {"work_queue_id": queue_id, "work_queue_name": name}
+
+
 async def update_deployment(session: Session, deployment_id: uuid.UUID, update: DeploymentUpdate) -> bool:
-    """Write the fields the client sent (sent `schedules` replace the old ones); False if none such."""
+    """Write the fields the client sent (sent `schedules` replace the old ones); False if none such.
+    A sent pool or queue moves the deployment to that queue (the pool's default one if none is named)."""
     values = _columns(update, leave_out=("schedules",))
+    pool = None if update.work_pool_name is msgspec.UNSET else update.work_pool_name
+    queue = None if update.work_queue_name is msgspec.UNSET else update.work_queue_name
+    if pool is None and queue:
+        row = await session.fetch_one(sa.select(_deployment.c.work_pool_name).where(_deployment.c.id == deployment_id))
+        pool = None if row is None else row["work_pool_name"]
+    if pool:
+        values.update(await _work_queue(session, pool, queue))
     statement = sa.update(_deployment).where(_deployment.c.id == deployment_id).values(**values, updated=utcnow())
     if await session.fetch_one(statement.returning(_deployment.c.id)) is None:
         return False
@@ -296,12 +317,15 @@ async def create_flow_run(session: Session, deployment_id: uuid.UUID,
         state=body.state or StateCreate(type=StateType.SCHEDULED), empirical_policy=body.empirical_policy,
         tags=sorted(set(deployment["tags"]) | set(body.tags)), idempotency_key=body.idempotency_key,
         work_queue_name=body.work_queue_name or deployment["work_queue_name"],
-        job_variables=body.job_variables, deployment_id=deployment_id,
+        work_pool_name=deployment["work_pool_name"], job_variables=body.job_variables, deployment_id=deployment_id,
         infrastructure_document_id=body.infrastructure_document_id or deployment["infrastructure_document_id"],
         labels=_run_labels(deployment, body.labels),
     )
+    queue_id = deployment["work_queue_id"]
+    if body.work_queue_name and deployment["work_pool_name"]:  # another queue of the deployment's pool
+        queue_id = (await _work_queue(session, deployment["work_pool_name"], body.work_queue_name))["work_queue_id"]
     return await flow_run_models.create_flow_run(session, run, deployment_version=deployment["version"],
-                                                 work_queue_id=deployment["work_queue_id"])
+                                                 work_queue_id=queue_id)
 
 
 async def scheduled_flow_runs(session: Session, deployment_ids: list[uuid.UUID], scheduled_before: datetime | None,
@@ -375,7 +399,8 @@ async def schedule_runs(session: Session, deployment_id: uuid.UUID, *, start: da
                                   state_details=StateDetails(scheduled_time=date)),
                 tags=["auto-scheduled", *deployment["tags"]], deployment_id=deployment_id,
                 idempotency_key=keys[date],
-                work_queue_name=deployment["work_queue_name"], labels=_run_labels(deployment),
+                work_queue_name=deployment["work_queue_name"], work_pool_name=deployment["work_pool_name"],
+                labels=_run_labels(deployment),
                 infrastructure_document_id=deployment["infrastructure_document_id"],
             )
             _, new = await flow_run_models.create_flow_run(
