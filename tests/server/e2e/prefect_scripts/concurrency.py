@@ -82,6 +82,5 @@ if __name__ == "__main__":
         "rate": rate,
         "tasks": tasks,
         "missing": missing_limits(),
-        "gcl_ls": cli("global-concurrency-limit", "ls"),
         "tag_inspect": cli("concurrency-limit", "inspect", "e2e-tag"),
     }))
