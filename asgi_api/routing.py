@@ -117,7 +117,8 @@ class APIRoute(Route):
         callbacks: list[BaseRoute] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
     ) -> None:
-        assert path.startswith("/"), "Routed paths must start with '/'"
+        # "" is a router's own root (`@router.get("")`), routed once included under a prefix.
+        assert path == "" or path.startswith("/"), "Routed paths must start with '/'"
         self.path = path
         self.endpoint = endpoint
         self.name = get_name(endpoint) if name is None else name
@@ -553,6 +554,7 @@ class APIRouter(Router):
         self._lifespans.extend(router._lifespans)
         for route in router.routes:
             if isinstance(route, APIRoute):
+                assert self.prefix + prefix + route.path, "Prefix and path cannot be both empty"
                 explicit = route.response_class is not router.default_response_class
                 self.add_api_route(
                     prefix + route.path,

@@ -250,3 +250,18 @@ def build_error_locs(fw):
 
 
 test_error_locs = parity_test(build_error_locs, [call("GET", "/items/x", 422)])
+
+
+def build_empty_path(fw):
+    router = fw.APIRouter()
+
+    @router.get("")
+    def root():
+        return "router root"
+
+    app = fw.API()
+    app.include_router(router, prefix="/items")
+    return app
+
+
+test_empty_path = parity_test(build_empty_path, [call("GET", "/items", 200), call("GET", "/items/", 307)])
