@@ -2,7 +2,8 @@
 
 Prefect pins pydantic and FastAPI versions that clash with the project's dev dependencies, so it
 gets its own venvs under `.venv-prefect/` at the repo root, built on first use and reused while
-their stamp file is there. A file lock lets concurrent test sessions share one build.
+their stamp file lists the same requirements. A file lock lets concurrent test sessions share one
+build.
 
 Two venvs: the client one (`<version>/`) that the e2e tests drive our server with, and the server
 one (`<version>-server/`) that `make bench` runs Prefect's own server from. The server needs the
@@ -31,7 +32,9 @@ class PrefectVenvError(RuntimeError):
 
 def prefect_python(version: str = PREFECT_VERSION) -> Path:
     """The interpreter of a venv with `prefect==version`, building the venv when it is missing."""
-    return _venv(version, [f"prefect=={version}"])
+    # `prefect.workers` (the `work-pool create` and `worker` commands) imports importlib_metadata,
+    # which prefect does not declare.
+    return _venv(version, [f"prefect=={version}", "importlib_metadata"])
 
 
 def prefect_server_python(version: str = PREFECT_VERSION) -> Path:
@@ -48,11 +51,13 @@ def _venv(name: str, requirements: list[str]) -> Path:
     (VENVS / ".gitignore").write_text("*\n")
     with open(VENVS / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        wanted = "\n".join(requirements)
         if not stamp.exists():
             shutil.rmtree(venv, ignore_errors=True)  # a half-built venv from an interrupted run
             _run([sys.executable, "-m", "venv", str(venv)])
+        if not stamp.exists() or stamp.read_text() != wanted:  # new, or built for other requirements
             _run([str(python), "-m", "pip", "install", "--quiet", *requirements])
-            stamp.touch()
+            stamp.write_text(wanted)
     return python
 
 
