@@ -190,3 +190,10 @@ async def read_workers(
 ) -> list[Worker]:
     pool = await _pool(session, work_pool_name)
     return await models.read_workers(session, pool.id, workers, resolve_limit(limit), resolve_offset(offset))
+
+
+@router.delete("/{work_pool_name}/workers/{name}", status_code=204)
+async def delete_worker(work_pool_name: str, name: str, session: Session = Depends(write_session)) -> None:
+    pool = await _pool(session, work_pool_name)
+    if not await models.delete_worker(session, pool.id, name):
+        raise HTTPException(404, "Worker not found.")

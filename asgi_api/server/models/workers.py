@@ -43,8 +43,9 @@ from asgi_api.server.schemas.workers import (
 
 __all__ = [
     "DEFAULT_QUEUE", "count_work_pools", "create_work_pool", "create_work_queue", "delete_work_pool",
-    "delete_work_queue", "heartbeat", "read_work_pool", "read_work_pools", "read_work_queue", "read_work_queues",
-    "read_workers", "resolve_work_queue", "scheduled_flow_runs", "update_work_pool", "update_work_queue",
+    "delete_work_queue", "delete_worker", "heartbeat", "read_work_pool", "read_work_pools", "read_work_queue",
+    "read_work_queues", "read_workers", "resolve_work_queue", "scheduled_flow_runs", "update_work_pool",
+    "update_work_queue",
 ]
 
 DEFAULT_QUEUE = "default"
@@ -237,6 +238,11 @@ async def heartbeat(session: Session, pool_id: uuid.UUID, name: str, interval: i
     await session.execute(session.insert(_worker).values(values).on_conflict_do_update(
         index_elements=["work_pool_id", "name"],
         set_={"last_heartbeat_time": now, "updated": now, "heartbeat_interval_seconds": interval}))
+
+
+async def delete_worker(session: Session, pool_id: uuid.UUID, name: str) -> bool:
+    statement = sa.delete(_worker).where(_worker.c.work_pool_id == pool_id, _worker.c.name == name)
+    return await session.fetch_one(statement.returning(_worker.c.id)) is not None
 
 
 async def read_workers(session: Session, pool_id: uuid.UUID, criterion: WorkerFilter | None,

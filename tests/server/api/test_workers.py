@@ -152,6 +152,12 @@ async def test_heartbeats_make_workers_online_and_the_pool_ready(client: httpx.A
     offline = {"workers": {"status": {"any_": ["OFFLINE"]}}}
     assert (await client.post("/work_pools/local/workers/filter", json=offline)).json() == []
 
+    assert (await client.delete("/work_pools/local/workers/w2")).json() == {"detail": "Worker not found."}
+    assert (await client.delete("/work_pools/nowhere/workers/w1")).status_code == 404
+    assert (await client.delete("/work_pools/local/workers/w1")).status_code == 204
+    assert (await client.post("/work_pools/local/workers/filter")).json() == []
+    assert (await client.get("/work_pools/local")).json()["status"] == "NOT_READY"
+    await client.post("/work_pools/local/workers/heartbeat", json={"name": "w1"})
     assert (await client.patch("/work_pools/local", json={"is_paused": True})).status_code == 204
     assert (await client.get("/work_pools/local")).json()["status"] == "PAUSED"
     await create_pool(client, "idle")
