@@ -78,7 +78,7 @@ def serve(request: pytest.FixtureRequest, prefect: Path, server: SubprocessASGIS
         log.close()
 
 
-@pytest.mark.parametrize("server_env", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_serve_and_run_a_deployment(prefect: Path, server: SubprocessASGIServer, serve: subprocess.Popen[str],
                                     tmp_path: Path) -> None:
     cli = prefect.parent / "prefect"
@@ -107,7 +107,7 @@ def test_serve_and_run_a_deployment(prefect: Path, server: SubprocessASGIServer,
         assert listed.returncode == 0 and expected in listed.stdout, f"{command}: {listed.stdout}\n{listed.stderr}"
 
 
-@pytest.mark.parametrize("server_env", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("serve", [1], indirect=True)
 def test_an_interval_schedule_makes_runs_the_serving_process_executes(
         server: SubprocessASGIServer, serve: subprocess.Popen[str], tmp_path: Path) -> None:
@@ -123,7 +123,7 @@ def test_an_interval_schedule_makes_runs_the_serving_process_executes(
     assert all(run["parameters"]["name"] == "served" for run in done), done
 
 
-@pytest.mark.parametrize("server_env", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_two_server_processes_schedule_each_run_once(start_server: Callable[[], SubprocessASGIServer]) -> None:
     """Both processes run the scheduler on the same database; every scheduled time gets one run."""
     first, second = start_server(), start_server()
@@ -145,7 +145,7 @@ def test_two_server_processes_schedule_each_run_once(start_server: Callable[[], 
     assert len(runs) >= 100 and len(times) == len(set(times)), sorted(times)
 
 
-@pytest.mark.parametrize("server_env", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_pause_and_resume(prefect: Path, server: SubprocessASGIServer, tmp_path: Path) -> None:
     """`pause_flow_run` + `resume_flow_run` completes; a pause nobody resumes in time fails."""
     run = subprocess.run([str(prefect), str(SCRIPTS / "pause_resume.py")], env=prefect_env(server, tmp_path),
@@ -162,7 +162,7 @@ def test_pause_and_resume(prefect: Path, server: SubprocessASGIServer, tmp_path:
         assert api.get(f"/flow_runs/{report['second']}").json()["state_type"] == "FAILED"
 
 
-@pytest.mark.parametrize("server_env", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_cancelling_a_running_served_flow(prefect: Path, server: SubprocessASGIServer, serve: subprocess.Popen[str],
                                           tmp_path: Path) -> None:
     """`prefect flow-run cancel` on a running served run: the serving process stops it, Cancelled."""
