@@ -11,7 +11,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope, Send
 
 from asgi_api.exception_handlers import DEFAULT_HANDLERS
@@ -133,11 +133,16 @@ class API(Starlette):
         return self.openapi_schema
 
     def _add_docs_routes(self) -> None:
-        """The document and the docs pages go first, as in FastAPI: a `/{name}` route cannot shadow them."""
+        """The document and the docs pages: no app route can shadow them, as in FastAPI.
+
+        They go last, so that no request pays for testing them first, unless one of the app's own
+        routes would match one of their paths (a `/{name}` route): then they go first.
+        """
         if not self.openapi_url:
             return
         routes = self.router.routes
         count = len(routes)
+        app_routes = list(routes)
         self.add_route(self.openapi_url, self._openapi_endpoint, include_in_schema=False)
         assets = docs.local_assets()
         for url, files in ((self.docs_url, docs.swagger_assets), (self.redoc_url, docs.redoc_assets)):
@@ -150,7 +155,8 @@ class API(Starlette):
             self.add_route(url, partial(endpoint, assets_path=assets_path), include_in_schema=False)
         if self.docs_url and self.swagger_ui_oauth2_redirect_url:
             self.add_route(self.swagger_ui_oauth2_redirect_url, self._oauth2_redirect, include_in_schema=False)
-        routes[:] = routes[count:] + routes[:count]
+        if any(_would_match(route, path) for route in app_routes for path in _paths(routes[count:])):
+            routes[:] = routes[count:] + routes[:count]
 
     async def _swagger_ui(self, request: Request, assets_path: str | None) -> Response:
         root = request.scope.get("root_path", "").rstrip("/")
@@ -257,3 +263,16 @@ class API(Starlette):
             return dispatch
 
         return decorator
+
+
+def _paths(routes: Sequence[BaseRoute]) -> list[str]:
+    """A request path each route answers (a file under a mount)."""
+    return [f"{route.path}/swagger-ui.css" if isinstance(route, Mount) else str(getattr(route, "path", ""))
+            for route in routes]
+
+
+def _would_match(route: BaseRoute, path: str) -> bool:
+    """Whether `route` would take (even with the wrong method) a GET for `path`."""
+    scope: Scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": []}
+    match, _ = route.matches(scope)
+    return match != Match.NONE
