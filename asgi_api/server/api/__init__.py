@@ -7,6 +7,9 @@ from asgi_api.server.api import (
     admin,
     artifacts,
     automations,
+    block_documents,
+    block_schemas,
+    block_types,
     concurrency,
     concurrency_limits,
     csrf,
@@ -29,6 +32,7 @@ from asgi_api.server.api import (
 API_ROUTERS: list[APIRouter] = [
     root.router, admin.router, automations.router, csrf.router, logs.router, variables.router, events.router,
     event_reads.router, concurrency.router, concurrency_limits.router, artifacts.router,
+    block_types.router, block_schemas.router, block_schemas.capabilities_router, block_documents.router,
     flows.router, flow_runs.router, flow_run_inputs.router, deployments.router, workers.router, flow_run_states.router,
     task_runs.router, task_run_states.router, ui.router,
 ]

@@ -313,3 +313,48 @@ automation = _stored_object(
     sa.Column("actions_on_resolve", JSONValue, nullable=False),
     sa.Column("owner_resource", sa.String, index=True),
 )
+
+# Blocks. A schema's `fields` are stored as the client sent them (nested blocks' schemas included
+# under `definitions`), so reads return them unchanged; nested documents are rows of
+# `block_document_reference`, put back into the parent's data on read.
+block_type = _stored_object(
+    "block_type",
+    sa.Column("name", sa.String, nullable=False, unique=True),
+    sa.Column("slug", sa.String, nullable=False, unique=True),
+    sa.Column("logo_url", sa.String),
+    sa.Column("documentation_url", sa.String),
+    sa.Column("description", sa.Text),
+    sa.Column("code_example", sa.Text),
+)
+
+block_schema = _stored_object(
+    "block_schema",
+    sa.Column("checksum", sa.String, nullable=False),
+    sa.Column("fields", JSONValue, nullable=False),
+    sa.Column("capabilities", JSONValue, nullable=False),
+    sa.Column("version", sa.String, nullable=False),
+    sa.Column("block_type_id", sa.Uuid, sa.ForeignKey("block_type.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.UniqueConstraint("checksum", "version", name="uq_block_schema__checksum_version"),
+)
+
+block_document = _stored_object(
+    "block_document",
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("data", JSONValue, nullable=False),
+    sa.Column("is_anonymous", sa.Boolean, nullable=False),
+    sa.Column("block_type_name", sa.String),
+    sa.Column("block_type_id", sa.Uuid, sa.ForeignKey("block_type.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("block_schema_id", sa.Uuid, sa.ForeignKey("block_schema.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.UniqueConstraint("block_type_id", "name", name="uq_block_document__block_type_id_name"),
+)
+
+block_document_reference = _stored_object(
+    "block_document_reference",
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("parent_block_document_id", sa.Uuid, sa.ForeignKey("block_document.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("reference_block_document_id", sa.Uuid, sa.ForeignKey("block_document.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+)

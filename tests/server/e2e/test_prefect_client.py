@@ -41,12 +41,15 @@ def prefect() -> Path:
         raise
 
 
-def run_script(python: Path, script: str, server: SubprocessASGIServer, home: Path) -> Any:
-    """Runs a script against `server`; asserts exit 0 and no complaint; returns its JSON output."""
+def run_script(python: Path, script: str, server: SubprocessASGIServer, home: Path, *args: str) -> Any:
+    """Runs a script (with `args`) against `server`; asserts exit 0 and no complaint; returns its
+    JSON output."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("PREFECT_")}
     env.update({
         "PREFECT_API_URL": server.api_url,
         "PREFECT_HOME": str(home),
+        "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "results"),  # nothing lands in the user's ~/.prefect
+        "PREFECT_MEMO_STORE_PATH": str(home / "memo_store.toml"),
         "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "false",  # never fall back on a server of its own
         "PREFECT_LOGGING_TO_API_ENABLED": "true",
         "PREFECT_LOGGING_COLORS": "false",
@@ -54,7 +57,7 @@ def run_script(python: Path, script: str, server: SubprocessASGIServer, home: Pa
         "DO_NOT_TRACK": "1",
         "COLUMNS": "500",  # one log record a line
     })
-    run = subprocess.run([str(python), str(SCRIPTS / script)], env=env, capture_output=True, text=True,
+    run = subprocess.run([str(python), str(SCRIPTS / script), *args], env=env, capture_output=True, text=True,
                          timeout=SCRIPT_TIMEOUT, stdin=subprocess.DEVNULL, cwd=home)
     output = f"exit code {run.returncode}\nstdout:\n{run.stdout}\nstderr:\n{run.stderr}"
     assert run.returncode == 0, output

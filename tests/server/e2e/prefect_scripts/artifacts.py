@@ -6,8 +6,6 @@ lists and inspects the artifacts and the automation. Prints JSON.
 """
 
 import json
-import subprocess
-import sys
 
 from prefect import flow, task
 from prefect.artifacts import (
@@ -20,6 +18,7 @@ from prefect.artifacts import (
 )
 from prefect.automations import Automation, DoNothing, EventTrigger
 from prefect.events import emit_event
+from prefect_cli import cli
 
 
 @task
@@ -39,13 +38,6 @@ def publish() -> str:
     emit_event(event="e2e.report.published", resource={"prefect.resource.id": "e2e.report"},
                payload={"versions": 2})
     return summarise([{"city": "Oslo", "rain": 3}, {"city": "Lima", "rain": 0}])
-
-
-def cli(*args: str) -> str:
-    run = subprocess.run([sys.executable, "-m", "prefect", *args], capture_output=True, text=True, timeout=120)
-    if run.returncode != 0:
-        raise SystemExit(f"prefect {' '.join(args)} exited {run.returncode}:\n{run.stdout}\n{run.stderr}")
-    return run.stdout
 
 
 if __name__ == "__main__":

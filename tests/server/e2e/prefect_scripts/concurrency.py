@@ -8,23 +8,15 @@ exist. Prints when each holder entered and left, as JSON.
 
 import asyncio
 import json
-import subprocess
-import sys
 import time
 
 from prefect import flow, task
 from prefect.concurrency.asyncio import concurrency
 from prefect.concurrency.sync import concurrency as sync_concurrency
 from prefect.concurrency.sync import rate_limit
+from prefect_cli import cli
 
 HOLD = 1.0
-
-
-def cli(*args: str) -> str:
-    run = subprocess.run([sys.executable, "-m", "prefect", *args], capture_output=True, text=True, timeout=120)
-    if run.returncode != 0:
-        raise SystemExit(f"prefect {' '.join(args)} exited {run.returncode}:\n{run.stdout}\n{run.stderr}")
-    return run.stdout
 
 
 @flow
