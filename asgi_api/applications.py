@@ -32,6 +32,8 @@ class API(Starlette):
 
     `dependencies` apply to every route; `dependency_overrides` (a dict from dependency to
     replacement) is read per request, so tests can swap dependencies on a running app.
+    `strict_body=True` (not in FastAPI) reads JSON bodies as pydantic's strict mode would, in every
+    route, included ones too: only values of the JSON types the OpenAPI schema names, none coerced.
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class API(Starlette):
         callbacks: list[BaseRoute] | None = None,
         webhooks: APIRouter | None = None,
         separate_input_output_schemas: bool = True,
+        strict_body: bool = False,
     ) -> None:
         super().__init__(debug=debug, middleware=middleware, max_body_size=max_body_size,
                          exception_handlers={**DEFAULT_HANDLERS, **(exception_handlers or {})})
@@ -113,6 +116,7 @@ class API(Starlette):
             responses=responses,
             strict_content_type=strict_content_type,
             callbacks=callbacks,
+            strict_body=strict_body,
         )
 
     def build_middleware_stack(self) -> ASGIApp:  # seam: starlette calls it once, at the app's first call

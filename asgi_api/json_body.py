@@ -101,11 +101,15 @@ class JsonValue:
     The fast path decodes bytes with a msgspec decoder made once per route. When it fails, the
     slow path does what FastAPI does: Python's `json` parses the bytes (so a BOM, UTF-16, `NaN` or
     `Infinity` are accepted as there), and the document is converted, or its errors collected.
+
+    `strict` reads values as pydantic's strict mode does: a JSON value of the type the schema names,
+    nothing coerced (no `0` for `false`, no number for a datetime, no `"5"` or `true` for an int).
     """
 
-    def __init__(self, tp: Any, constraints: dict[str, Any]) -> None:
+    def __init__(self, tp: Any, constraints: dict[str, Any], strict: bool = False) -> None:
         self.type = tp
-        self._decode = msgspec.json.Decoder(tp, strict=False).decode
+        self.strict = strict
+        self._decode = msgspec.json.Decoder(tp, strict=strict).decode
         self._fill = dataclass_defaults(tp)
         self._checks = constraint_checks(constraints)
 
@@ -118,11 +122,11 @@ class JsonValue:
 
     def from_document(self, document: Any, loc: Sequence[Any]) -> tuple[Any, list[Error]]:
         """The value converted from a parsed document, or every error found in it."""
-        lax = bools_as_numbers(document, self.type)
+        lax = document if self.strict else bools_as_numbers(document, self.type)
         try:
-            value = self._finish(msgspec.convert(lax, self.type, strict=False))
+            value = self._finish(msgspec.convert(lax, self.type, strict=self.strict))
         except (msgspec.ValidationError, OverflowError):
-            return None, body_errors(lax, self.type, loc)
+            return None, body_errors(lax, self.type, loc, self.strict)
         try:
             enforce(self._checks, value, document)  # errors show the input as sent (`false`, not 0)
         except Invalid as exc:
@@ -204,7 +208,7 @@ _AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>.*)`)?$", re.DOTALL)
 _STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")
 
 
-def translate(exc: msgspec.ValidationError | OverflowError, tp: Any, document: Any) -> Error:
+def translate(exc: msgspec.ValidationError | OverflowError, tp: Any, document: Any, strict: bool = False) -> Error:
     """Rephrase msgspec's error about decoding `document` into `tp` as FastAPI's entry.
 
     `document` is the same input decoded without a type, to report the offending value as `input`.
@@ -223,7 +227,7 @@ def translate(exc: msgspec.ValidationError | OverflowError, tp: Any, document: A
         return missing([*loc, name], value)
     if not found:
         value = None
-    problem = _describe(message, target, value)
+    problem = _describe(message, target, value, strict)
     return error(problem.type, problem.msg, value, loc, problem.ctx)
 
 
@@ -272,7 +276,21 @@ _PYTHON_TYPE: dict[type, type] = {
 }
 
 
-def _describe(message: str, target: msgspec.inspect.Type, value: Any) -> Fail:
+# pydantic's errors for a value of the wrong JSON type in strict mode (one lax mode would convert)
+_STRICT_TYPE: dict[type, Fail] = {
+    int: Fail("int_type", "Input should be a valid integer"),
+    float: Fail("float_type", "Input should be a valid number"),
+    bool: Fail("bool_type", "Input should be a valid boolean"),
+    str: Fail("string_type", "Input should be a valid string"),
+    decimal.Decimal: Fail("decimal_type", "Decimal input should be an integer, float, string or Decimal object"),
+    uuid.UUID: Fail("uuid_type", "UUID input should be a string, bytes or UUID object"),
+    datetime.datetime: Fail("datetime_type", "Input should be a valid datetime"),
+    datetime.date: Fail("date_type", "Input should be a valid date"),
+    datetime.time: Fail("time_type", "Input should be a valid time"),
+}
+
+
+def _describe(message: str, target: msgspec.inspect.Type, value: Any, strict: bool = False) -> Fail:
     """Which pydantic error a msgspec message about `value` (of expected type `target`) stands for."""
     if isinstance(target, (msgspec.inspect.EnumType, msgspec.inspect.LiteralType)):
         choices = [member.value for member in target.cls] if isinstance(target, msgspec.inspect.EnumType) \
@@ -289,6 +307,8 @@ def _describe(message: str, target: msgspec.inspect.Type, value: Any) -> Fail:
             PARSERS[python_type](value)
         except Fail as exc:
             return exc
+        if strict:
+            return _STRICT_TYPE[python_type]
     if isinstance(target, msgspec.inspect.StructType):
         return Fail("model_attributes_type", "Input should be a valid dictionary or object to extract fields from")
     if isinstance(target, msgspec.inspect.DataclassType):
@@ -315,14 +335,14 @@ def _constraint_failure(target: msgspec.inspect.Type, value: Any) -> Fail:
     return Fail("value_error", "Value error, constraint not met")
 
 
-def body_errors(document: Any, tp: Any, loc: Sequence[Any]) -> list[Error]:
+def body_errors(document: Any, tp: Any, loc: Sequence[Any], strict: bool = False) -> list[Error]:
     """Every error of a decoded JSON `document` against `tp`, as pydantic reports them.
 
     msgspec stops at the first error; on this (error-only) path we descend into model fields, list
     items and dict values so that the client learns about all of them at once.
     """
     try:
-        msgspec.convert(document, tp, strict=False)
+        msgspec.convert(document, tp, strict=strict)
         return []
     except (msgspec.ValidationError, OverflowError) as exc:
         first = exc
@@ -337,19 +357,19 @@ def body_errors(document: Any, tp: Any, loc: Sequence[Any]) -> list[Error]:
     if fields is not None and isinstance(document, dict):
         for name, field_type, required in fields:
             if name in document:
-                errors.extend(body_errors(document[name], field_type, [*loc, name]))
+                errors.extend(body_errors(document[name], field_type, [*loc, name], strict))
             elif required:
                 errors.append(missing([*loc, name], document))
     elif isinstance(origin, type) and issubclass(origin, (list, set, frozenset, tuple)) and isinstance(document, list):
         if args and (origin is not tuple or args[-1] is Ellipsis):
             for index, item in enumerate(document):
-                errors.extend(body_errors(item, args[0], [*loc, index]))
+                errors.extend(body_errors(item, args[0], [*loc, index], strict))
     elif isinstance(origin, type) and issubclass(origin, dict) and isinstance(document, dict) and len(args) == 2:
         for key, item in document.items():
-            errors.extend(body_errors(item, args[1], [*loc, key]))
+            errors.extend(body_errors(item, args[1], [*loc, key], strict))
     if errors:
         return errors
-    entry = translate(first, tp, document)
+    entry = translate(first, tp, document, strict)
     entry["loc"] = [*loc, *entry["loc"]]
     return [entry]
 

@@ -38,6 +38,11 @@ class BodyField:
         backend = _pydantic if _pydantic.uses_pydantic(annotation) else json_body
         self.json = backend.JsonValue(annotation, marker.constraints)
 
+    def read_strictly(self) -> None:
+        """Take JSON values only of the types the schema names (the route's `strict_body`)."""
+        if isinstance(self.json, json_body.JsonValue):
+            self.json = json_body.JsonValue(self.annotation, self.marker.constraints, strict=True)
+
 
 _OBJECT_OF_RAW = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
@@ -350,7 +355,7 @@ class FormBody:
         return found
 
 
-def body_reader(fields: list[Any], strict_content_type: bool) -> Body | FormBody | None:
+def body_reader(fields: list[Any], strict_content_type: bool, strict_body: bool = False) -> Body | FormBody | None:
     """The reader for a route's body fields: none, JSON, or a form when any of them is a form field."""
     if not fields:
         return None
@@ -358,4 +363,7 @@ def body_reader(fields: list[Any], strict_content_type: bool) -> Body | FormBody
         return FormBody([field if isinstance(field, FormField) else
                          FormField(field.name, field.annotation, params.FormParam(), params.UNSET)
                          for field in fields])
+    if strict_body:
+        for field in fields:
+            field.read_strictly()
     return Body(fields, strict_content_type)

@@ -116,6 +116,7 @@ class APIRoute(Route):
         strict_content_type: bool = True,
         callbacks: list[BaseRoute] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        strict_body: bool = False,
     ) -> None:
         # "" is a router's own root (`@router.get("")`), routed once included under a prefix.
         assert path == "" or path.startswith("/"), "Routed paths must start with '/'"
@@ -154,6 +155,7 @@ class APIRoute(Route):
         self.dependency_overrides_provider = dependency_overrides_provider
         self.openapi_extra = openapi_extra
         self.strict_content_type = strict_content_type
+        self.strict_body = strict_body
 
         names = path_param_names(self.path_format)
         self.dependant = Dependant(endpoint, path_names=names)
@@ -161,7 +163,7 @@ class APIRoute(Route):
             Dependant.of_marker(marker, marker.dependency, None, names)  # type: ignore[arg-type]
             for marker in self.dependencies
         ]
-        self.body = body_reader(self.dependant.flat_body(), strict_content_type)
+        self.body = body_reader(self.dependant.flat_body(), strict_content_type, strict_body)
         self._stacks = self.dependant.has_generators() or isinstance(self.body, FormBody)
         # Our JSONResponse gets the bytes encoded here; any other class (a JSONResponse subclass with
         # its own render() or media type, HTML, ...) gets the JSON-ready data, as FastAPI hands it.
@@ -348,6 +350,7 @@ class APIRouter(Router):
         strict_content_type: bool = True,
         callbacks: list[BaseRoute] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        strict_body: bool = False,
     ) -> None:
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default, lifespan=self._lifespan)
         # FastAPI's `on_startup`/`on_shutdown` (gone from Starlette 1.0) and `on_event`, and the
@@ -367,6 +370,7 @@ class APIRouter(Router):
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
         self.strict_content_type = strict_content_type
+        self.strict_body = strict_body
         self.callbacks = list(callbacks or [])
         self.generate_unique_id_function = generate_unique_id_function
 
@@ -444,6 +448,7 @@ class APIRouter(Router):
         strict_content_type: bool | None = None,
         callbacks: list[BaseRoute] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        strict_body: bool | None = None,
     ) -> None:
         """Add an endpoint under this router's prefix, with the router's tags, dependencies and responses."""
         route_class = route_class_override or self.route_class
@@ -475,6 +480,7 @@ class APIRouter(Router):
             strict_content_type=self.strict_content_type if strict_content_type is None else strict_content_type,
             callbacks=[*self.callbacks, *(callbacks or [])] or None,
             generate_unique_id_function=generate_unique_id_function or self.generate_unique_id_function,
+            strict_body=self.strict_body if strict_body is None else strict_body,
         )
         route.siblings = self.routes
         self.routes.append(route)
@@ -585,6 +591,7 @@ class APIRouter(Router):
                     strict_content_type=route.strict_content_type,
                     callbacks=[*(callbacks or []), *(route.callbacks or [])] or None,
                     generate_unique_id_function=route.generate_unique_id_function or generate_unique_id_function,
+                    strict_body=route.strict_body or self.strict_body,  # a strict app is strict throughout
                 )
             elif isinstance(route, APIWebSocketRoute):
                 self.add_api_websocket_route(prefix + route.path, route.endpoint, name=route.name,

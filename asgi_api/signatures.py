@@ -44,6 +44,7 @@ class RouteOptions(TypedDict, total=False):
     route_class_override: type[APIRoute] | None
     openapi_extra: dict[str, Any] | None
     strict_content_type: bool | None
+    strict_body: bool | None
     callbacks: list[BaseRoute] | None
     generate_unique_id_function: Callable[[APIRoute], str] | None
 

@@ -65,7 +65,9 @@ def create_api_app(
     `api_auth_string` set, every request but the health probes needs HTTP Basic credentials.
     """
     settings = settings or Settings.load()
-    options = {"title": API_TITLE, "version": API_VERSION,
+    # Strict bodies: the API takes what its OpenAPI document allows, not `0` for `false` or a number
+    # for a datetime (Prefect's pydantic models, in lax mode, do; Prefect's clients never send them).
+    options = {"title": API_TITLE, "version": API_VERSION, "strict_body": True,
                "exception_handlers": exception_handlers(settings.log_retryable_errors), **(api_app_kwargs or {})}
     api_app = API(**options)
     api_app.add_middleware(GZipMiddleware)

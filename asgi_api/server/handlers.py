@@ -10,8 +10,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
+import msgspec
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
@@ -46,11 +49,44 @@ async def integrity_exception_handler(request: Request, exc: Exception) -> Respo
 
 
 async def invalid_value_exception_handler(request: Request, exc: Exception) -> Response:
+    """422 for a value the database refused. A datetime past year 9999 (or before year 1) once in UTC
+    is the one such value no schema bound catches: the body is searched for it, to name its field."""
     logger.info("Value the database cannot hold in %s %s: %r", request.method, request.url.path, exc)
-    detail = {"type": "value_error", "loc": ["body"], "input": None,
-              "msg": "Value error, a value is out of the range the database can store"}
-    return JSONResponse({"exception_message": "Invalid request received.", "exception_detail": [detail],
-                         "request_body": None}, status_code=422)
+    document = _json_document(await request.body())
+    found = [(["body", *loc], text) for loc, text in _datetimes_beyond_utc(document, [])]
+    details: list[dict[str, Any]] = [{"type": "value_error", "loc": loc, "input": text,
+                "msg": "Value error, the datetime is out of range once converted to UTC"} for loc, text in found]
+    details = details or [{"type": "value_error", "loc": ["body"], "input": None,
+                           "msg": "Value error, a value is out of the range the database can store"}]
+    return JSONResponse({"exception_message": "Invalid request received.", "exception_detail": details,
+                         "request_body": document}, status_code=422)
+
+
+def _json_document(body: bytes) -> Any:
+    try:
+        return msgspec.json.decode(body) if body else None
+    except msgspec.DecodeError:
+        return None
+
+
+def _datetimes_beyond_utc(value: Any, loc: list[Any]) -> Iterator[tuple[list[Any], str]]:
+    """(where, text) of each string in a JSON document that reads as an RFC 3339 datetime whose
+    UTC instant falls outside years 1-9999."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _datetimes_beyond_utc(item, [*loc, key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _datetimes_beyond_utc(item, [*loc, index])
+    elif isinstance(value, str) and value[:4] in ("0001", "9999"):
+        try:
+            parsed = datetime.fromisoformat(value)
+            if parsed.tzinfo is not None:
+                parsed.astimezone(timezone.utc)
+        except ValueError:
+            pass
+        except OverflowError:
+            yield loc, value
 
 
 async def client_disconnect_handler(request: Request, exc: Exception) -> Response:

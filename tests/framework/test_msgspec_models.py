@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 import msgspec
 import pytest
 from starlette.testclient import TestClient
 
-from asgi_api import API
+from asgi_api import API, APIRouter, Body
 from tests.framework.future_app import app
 
 ORDER = {
@@ -113,3 +116,47 @@ def test_unresolvable_annotation_fails_when_the_route_is_made() -> None:
 
     with pytest.raises(TypeError, match="NotDefinedAnywhere"):
         app.get("/x")(endpoint)
+
+
+class Reading(msgspec.Struct):
+    at: datetime.datetime
+    level: int
+    valid: bool
+    ratio: float | None = None
+
+
+def test_strict_body_takes_only_the_json_types_the_schema_names() -> None:
+    """Lax (FastAPI's default): `0` is false, a number a timestamp, `"5"` an int. Strict: each is a 422
+    pydantic's strict mode would give, for the body and for embedded keys, in included routes too."""
+    router = APIRouter()
+
+    @router.post("/readings")
+    def create(reading: Reading) -> Reading:
+        return reading
+
+    @router.post("/limits")
+    def limit(limit: int | None = Body(None), seconds: float = Body(1.0)) -> list[Any]:
+        return [limit, seconds]
+
+    lax, strict = API(), API(strict_body=True)
+    lax.include_router(router)
+    strict.include_router(router)
+    loose = {"at": 0, "level": "5", "valid": 1, "ratio": False}
+    with TestClient(lax) as client:
+        assert client.post("/readings", json=loose).json() == {
+            "at": "1970-01-01T00:00:00Z", "level": 5, "valid": True, "ratio": 0.0}
+        assert client.post("/limits", json={"limit": True, "seconds": False}).json() == [1, 0.0]
+    with TestClient(strict) as client:
+        errors = client.post("/readings", json=loose).json()["detail"]
+        assert [(error["type"], error["loc"], error["msg"]) for error in errors] == [
+            ("datetime_type", ["body", "at"], "Input should be a valid datetime"),
+            ("int_type", ["body", "level"], "Input should be a valid integer"),
+            ("bool_type", ["body", "valid"], "Input should be a valid boolean"),
+            ("float_type", ["body", "ratio"], "Input should be a valid number"),
+        ]
+        errors = client.post("/limits", json={"limit": True, "seconds": False}).json()["detail"]
+        assert [(error["type"], error["loc"], error["input"]) for error in errors] == [
+            ("int_type", ["body", "limit"], True), ("float_type", ["body", "seconds"], False)]
+        exact = {"at": "2024-05-01T12:00:00Z", "level": 5, "valid": True, "ratio": 1}
+        assert client.post("/readings", json=exact).json() == {**exact, "ratio": 1.0}
+        assert client.post("/limits", json={"limit": None, "seconds": 2}).json() == [None, 2.0]
