@@ -12,19 +12,21 @@ from __future__ import annotations
 
 import sys
 import typing
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import msgspec
 
-from asgi_api import json_body
+from asgi_api import json_body, params, validation
 from asgi_api.exceptions import ResponseValidationError
 from asgi_api.validation import Error, Invalid
 
 if typing.TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-__all__ = ["JsonValue", "adapter", "dump_free", "schemas", "serializer", "string_converter", "uses_pydantic"]
+__all__ = ["JsonValue", "ParamModel", "adapter", "dump_free", "schemas", "serializer", "string_converter",
+           "uses_pydantic"]
 
 _MODULES = ("pydantic", "pydantic_core", "annotated_types")
 
@@ -58,10 +60,17 @@ def _holds_pydantic(tp: Any, seen: set[int]) -> bool:
 def adapter(tp: Any, constraints: dict[str, Any] | None = None) -> TypeAdapter[Any]:
     """pydantic's validator and serialiser for `tp`, with a marker's constraints (`Query(gt=1)`)."""
     from pydantic import Field, TypeAdapter
+    from pydantic import warnings as pydantic_warnings
 
     if constraints:
         tp = Annotated[tp, Field(**constraints)]
-    return TypeAdapter(tp)
+    with warnings.catch_warnings():
+        # A model field's own `FieldInfo` (its alias, say) is met outside its model when a parameter
+        # model's fields are documented one by one, as FastAPI does: pydantic >= 2.12 warns, FastAPI hushes it.
+        unused = getattr(pydantic_warnings, "UnsupportedFieldAttributeWarning", None)
+        if unused is not None:
+            warnings.simplefilter("ignore", unused)
+        return TypeAdapter(tp)
 
 
 def errors_of(exc: Any, loc: Sequence[Any] = ()) -> list[Error]:
@@ -110,6 +119,136 @@ def string_converter(tp: Any, constraints: dict[str, Any]) -> Callable[[Any], An
             raise Invalid(errors_of(exc)) from None
 
     return convert
+
+
+def model_of(annotation: Any) -> Any:
+    """The pydantic model of `Model`, `Optional[Model]` or `Annotated[Model, ...]`; else None."""
+    from pydantic import BaseModel
+
+    base = validation.strip_annotated(annotation)[0]
+    members = validation.union_members(base)
+    if members is not None and len(members) == 2 and type(None) in members:
+        base = next(member for member in members if member is not type(None))
+    return base if isinstance(base, type) and issubclass(base, BaseModel) else None
+
+
+class ParamModel:
+    """`Annotated[Model, Query()]` (or `Header()`, `Cookie()`, `Form()`): one pydantic model read
+    from all of a location's values, as FastAPI reads it. Each field is looked up by its name or
+    aliases (a header's with `-` for `_`), the location's other values are passed on for the
+    model's `extra` policy, and errors sit under the location alone (`["query", "limit"]`)."""
+
+    def __init__(self, name: str, annotation: Any, model: Any, marker: params.Param, default: Any) -> None:
+        from pydantic import ValidationError
+
+        self.name = name
+        self.loc = marker.in_
+        self.required, self.default = params.default_of(default, marker)
+        self.optional = validation.strip_annotated(annotation)[0] is not model
+        self._validate = adapter(annotation).validate_python
+        self._error = ValidationError
+        self._headers = self.loc == "header"
+        convert = self._headers and getattr(marker, "convert_underscores", True)
+        config = model.model_config
+        self._extra = config.get("extra") in ("allow", "forbid")
+        self._loc_by_alias = config.get("loc_by_alias", True)
+        # per field: [(validation alias, request key)] (a header's key in lower case), several values?
+        self._fields: list[tuple[list[tuple[str, str]], bool]] = []
+        self.documented: list[_FieldParam] = []
+        for field_name, info in model.model_fields.items():
+            aliases = _aliases(field_name, info, config, convert)
+            self.documented.append(_FieldParam(self.loc, aliases[0][1], field_name, info))
+            self._fields.append(([(alias, key.lower() if self._headers else key) for alias, key in aliases],
+                                 self.loc != "cookie" and validation.is_sequence(info.annotation)))
+        self._own = {key for aliases, _ in self._fields for _, key in aliases}
+
+    def read(self, given: dict[str, list[Any]]) -> tuple[Any, list[Error]]:
+        """The model from the location's values (each name with all its values, in order)."""
+        document: dict[str, Any] = {}
+        seen: set[str] = set()
+        renamed: dict[str, str] = {}
+        for aliases, sequence in self._fields:
+            alias, key = next(((alias, key) for alias, key in aliases if key in given), aliases[0])
+            value = self._pick(given.get(key), sequence)
+            if value is not _ABSENT:
+                document[alias] = value
+            seen.add(key)
+            if self._headers:
+                seen.update(alias.lower() for alias, key in aliases if alias.lower() != key)
+                if alias.lower() != key:
+                    renamed[alias] = key
+        for key, values in given.items():
+            if key not in seen:
+                document[key] = values[0] if len(values) == 1 else values
+        if self.optional and not (self._own.intersection(given) or (self._extra and document)):
+            return (None, [validation.missing([self.loc])]) if self.required else (self.default(), [])
+        try:
+            return self._validate(document, from_attributes=True), []
+        except self._error as exc:
+            errors = errors_of(exc, (self.loc,))
+        if renamed and self._loc_by_alias:
+            for entry in errors:
+                if len(entry["loc"]) > 1 and entry["loc"][1] in renamed:
+                    entry["loc"] = [entry["loc"][0], renamed[entry["loc"][1]], *entry["loc"][2:]]
+        return None, errors
+
+    def _pick(self, values: list[Any] | None, sequence: bool) -> Any:
+        """FastAPI's choice among a name's values: all for a list field, else the last (a header: the first);
+        in a form an empty text or an unselected file counts as absent."""
+        if values is None:
+            return _ABSENT
+        if sequence:
+            if self.loc == "body":
+                values = [value for value in values if not _empty_file(value)]
+            return values or _ABSENT
+        value = values[0] if self._headers else values[-1]
+        if self.loc == "body" and (value == "" or _empty_file(value)):
+            return _ABSENT
+        return value
+
+
+_ABSENT: Any = object()
+
+
+def _empty_file(value: Any) -> bool:
+    return hasattr(value, "filename") and not value.filename and not value.size
+
+
+def _aliases(name: str, info: Any, config: Any, convert: bool) -> list[tuple[str, str]]:
+    """(validation alias, request key) pairs a model field is looked up by, in FastAPI's order."""
+    from pydantic import AliasChoices, AliasPath
+
+    chosen = info.validation_alias
+    alias = chosen if isinstance(chosen, str) and chosen else (info.alias or name)
+    found = [(alias, alias.replace("_", "-") if convert and alias == name else alias)]
+    if isinstance(chosen, AliasPath):
+        return found
+    if isinstance(chosen, AliasChoices):
+        if any(isinstance(choice, AliasPath) for choice in chosen.choices):
+            return found
+        found = [(choice, choice) for choice in chosen.choices]
+    by_alias = config.get("validate_by_alias")
+    if by_alias is False or config.get("validate_by_name", config.get("populate_by_name", False)):
+        request_name = name.replace("_", "-") if convert else name
+        if by_alias is False:
+            return [(name, request_name)]
+        if name not in [alias for alias, _ in found]:
+            found.append((name, request_name))
+    return found
+
+
+class _FieldParam:
+    """A parameter model's field as OpenAPI lists it: one parameter of the location."""
+
+    def __init__(self, loc: str, alias: str, name: str, info: Any) -> None:
+        self.loc = loc
+        self.alias = alias
+        self.required = info.is_required()
+        self.annotation = Annotated[info.annotation, info]
+        # pydantic's schema of the field carries its default, description and examples already
+        self.default: Callable[[], Any] = lambda: None
+        self.marker = params.Param(title=info.title or (info.alias or name).title().replace("_", " "),
+                                   description=info.description, deprecated=bool(info.deprecated))
 
 
 def _validator(model: Any) -> tuple[TypeAdapter[Any], Callable[[Any], Any]]:

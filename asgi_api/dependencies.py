@@ -90,7 +90,7 @@ class Dependant:
         self.header: list[RequestParam] = []
         self.cookie: list[RequestParam] = []
         self.body: list[BodyField | FormField] = []
-        self.specials: list[tuple[str, str]] = []
+        self.specials: list[tuple[str, Any]] = []  # (name, kind or a parameter model)
         for parameter, annotation in _parameters(self.target):
             self._add(parameter, annotation, path_names)
         # Like FastAPI, a dependency that deals in scopes is cached per set of scopes.
@@ -135,13 +135,24 @@ class Dependant:
                 marker = params.QueryParam()
             else:
                 marker = params.BodyParam()
-        if isinstance(marker, params.FormParam):
+        if (not isinstance(marker, (params.BodyParam, params.PathParam)) and _pydantic.uses_pydantic(annotation)
+                and (model := _pydantic.model_of(annotation)) is not None):
+            self.specials.append((name, _pydantic.ParamModel(name, annotation, model, marker, default)))
+        elif isinstance(marker, params.FormParam):
             self.body.append(FormField(name, annotation, marker, default))
         elif isinstance(marker, params.BodyParam):
             type_check.require_parameter_type(annotation, self.target, name)
             self.body.append(BodyField(name, annotation, marker, default))
         else:
             getattr(self, marker.in_).append(RequestParam(name, annotation, marker, default))
+
+    def documented(self, location: str) -> list[Any]:
+        """This level's parameters in `location` as OpenAPI lists them: a parameter model's fields one by one."""
+        found: list[Any] = list(getattr(self, location))
+        for _, kind in self.specials:
+            if not isinstance(kind, str) and kind.loc == location:
+                found.extend(kind.documented)
+        return found
 
     def flat_body(self) -> list[BodyField | FormField]:
         """Every body field of this plan and its dependencies: together they make one JSON body."""
@@ -328,13 +339,6 @@ async def solve(dependant: Dependant, context: Context,
         _collect(dependant.header, request.headers.get, request.headers.getlist, values, errors)
     if dependant.cookie:
         _collect(dependant.cookie, request.cookies.get, _no_list, values, errors)
-    if dependant.body and body is not None:
-        for field in dependant.body:
-            value, field_errors = body.value(field, context)
-            if field_errors:
-                errors.extend(field_errors)
-            else:
-                values[field.name] = value
     for name, kind in dependant.specials:
         if kind == "connection":
             values[name] = request
@@ -342,9 +346,37 @@ async def solve(dependant: Dependant, context: Context,
             values[name] = context.sub_response()
         elif kind == "scopes":
             values[name] = SecurityScopes(dependant.scopes)
-        else:
+        elif kind == "background":
             values[name] = context.background_tasks()
+        else:  # a parameter model (`Annotated[Model, Query()]`)
+            value, found = kind.read(_all_values(kind.loc, context))
+            if found:
+                errors.extend(found)
+            else:
+                values[name] = value
+    if dependant.body and body is not None:
+        for field in dependant.body:
+            value, field_errors = body.value(field, context)
+            if field_errors:
+                errors.extend(field_errors)
+            else:
+                values[field.name] = value
     return values, errors
+
+
+def _all_values(location: str, context: Context) -> dict[str, list[Any]]:
+    """Every value of a location by name, for a parameter model."""
+    request = context.request
+    if location == "query":
+        if context.query is None:
+            context.query = parse_query(request.scope["query_string"])
+        return context.query[1]
+    if location == "cookie":
+        return {name: [value] for name, value in request.cookies.items()}
+    grouped: dict[str, list[Any]] = {}
+    for name, value in request.headers.items():
+        grouped.setdefault(name, []).append(value)
+    return grouped
 
 
 def _overridden(dependency: Dependant, context: Context) -> Dependant:

@@ -233,7 +233,7 @@ class FormField:
     """A form value: a text field, a file (`UploadFile` or its `bytes`), or a model read from the form."""
 
     __slots__ = ("name", "alias", "required", "default", "annotation", "marker", "kind", "sequence",
-                 "convert", "model", "fields")
+                 "convert", "model", "fields", "read_model")
 
     def __init__(self, name: str, annotation: Any, marker: params.FormParam, default: Any) -> None:
         self.name = name
@@ -247,12 +247,18 @@ class FormField:
         self.model: json_body.JsonValue | None = None
         self.fields: list[tuple[str, bool, bool, Any]] = []
         self.convert: Any = None
+        self.read_model: Any = None
         if _is_upload(item):
             self.kind = "file"
         elif item is bytes and isinstance(marker, params.FileParam):
             self.kind = "bytes"
+        elif _pydantic.uses_pydantic(annotation) and (model := _pydantic.model_of(annotation)) is not None:
+            self.kind = "model"
+            read = _pydantic.ParamModel(name, annotation, model, marker, default).read
+            self.read_model = lambda form: read(_grouped(form))
         elif (fields := json_body.model_fields(base)) is not None:
             self.kind = "model"
+            self.read_model = self._model
             self.model = json_body.JsonValue(base, {})
             self.fields = [(key, validation.is_sequence(_without_none(validation.strip_annotated(tp)[0])), required,
                             validation.string_converter(tp, {})) for key, tp, required in fields]
@@ -292,8 +298,8 @@ class FormField:
 
     async def value(self, form: FormData) -> tuple[Any, list[Error]]:
         if self.kind == "model":
-            assert self.model is not None
-            return self._model(form)
+            found: tuple[Any, list[Error]] = self.read_model(form)
+            return found
         loc = ["body", self.alias]
         raw = self.raw(form, self.alias, self.sequence)
         if raw is _ABSENT:
@@ -313,6 +319,13 @@ class FormField:
             return raw, []
         data = [await _file_bytes(item) if isinstance(item, UploadFile) else item.encode() for item in items]
         return (data if self.sequence else data[0]), []
+
+
+def _grouped(form: FormData) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for name, value in form.multi_items():
+        grouped.setdefault(name, []).append(value)
+    return grouped
 
 
 def _empty_file(value: Any) -> bool:

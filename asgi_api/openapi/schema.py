@@ -122,7 +122,7 @@ def _security(dependant: Dependant, schemes: dict[str, Any]) -> list[dict[str, l
 def _all_params(dependant: Dependant, location: str, seen: set[tuple[str, str]]) -> list[RequestParam]:
     """A level's own parameters first, then its dependencies' (FastAPI's order), each name once."""
     found: list[RequestParam] = []
-    for param in getattr(dependant, location):
+    for param in dependant.documented(location):
         key = (location, param.alias)
         if key not in seen and param.marker.include_in_schema:
             seen.add(key)

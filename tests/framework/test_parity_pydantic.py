@@ -256,3 +256,75 @@ def test_a_server_error_when_the_response_does_not_fit() -> None:
         client = TestClient(build(namespace))
         with pytest.raises(Exception, match="nom|name"):
             client.get("/broken")
+
+
+class ListFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=100, gt=0, le=100, description="How many")
+    order_by: Literal["created_at", "updated_at"] = "created_at"
+    tags: list[str] = []
+
+
+class CommonHeaders(BaseModel):
+    host: str
+    save_data: bool
+    trace: Optional[str] = Field(default=None, alias="X-Trace")
+    x_tag: list[str] = []
+
+
+class Session(BaseModel):
+    session_id: str
+    tracker: Optional[str] = None
+
+
+class Login(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str
+    password: str = Field(min_length=3)
+    roles: list[str] = []
+
+
+def build_parameter_models(fw: Any) -> Any:
+    app = fw.API(title="Models", version="1")
+
+    @app.get("/items")
+    def items(filters: Annotated[ListFilter, fw.Query()]) -> ListFilter:
+        return filters
+
+    @app.get("/maybe")
+    def maybe(filters: Annotated[Optional[ListFilter], fw.Query()] = None) -> Any:
+        return filters
+
+    @app.get("/headers")
+    def headers(found: Annotated[CommonHeaders, fw.Header()]) -> CommonHeaders:
+        return found
+
+    @app.get("/cookies")
+    def cookies(found: Annotated[Session, fw.Cookie()]) -> Session:
+        return found
+
+    @app.post("/login")
+    def login(form: Annotated[Login, fw.Form()]) -> Login:
+        return form
+
+    return app
+
+
+test_pydantic_parameter_models = parity_test(build_parameter_models, [
+    call("GET", "/items?limit=5&tags=a&tags=b", 200),
+    call("GET", "/items", 200, id="defaults"),
+    call("GET", "/items?limit=500&order_by=name&tool=plumbus", 422, id="constraints and extra_forbidden"),
+    call("GET", "/maybe", 200, id="optional model, nothing given"),
+    call("GET", "/maybe?limit=3", 200),
+    call("GET", "/headers", 200, headers={"save-data": "true", "x-trace": "t1", "x-tag": "1"}),
+    call("GET", "/headers", 422, headers={"save_data": "yes"}, id="underscore header is not the field"),
+    call("GET", "/headers", 422, headers={"save-data": "maybe"}, id="header error under its name"),
+    call("GET", "/cookies", 200, cookies={"session_id": "s1"}),
+    call("GET", "/cookies", 422, id="missing cookie"),
+    call("POST", "/login", 200, data={"username": "ann", "password": "secret", "roles": ["a", "b"]}),
+    call("POST", "/login", 422, data={"username": "ann", "password": "x", "admin": "1"}, id="form extra_forbidden"),
+    call("POST", "/login", 422, data={"username": "", "password": ""}, id="empty form fields are missing"),
+    call("GET", "/openapi.json", 200),
+])
