@@ -181,10 +181,15 @@ class APIRoute(Route):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] not in self.methods:
-            # Unlike Starlette, `Allow` names every method of the path, not just this route's.
+            # Unlike Starlette, `Allow` names every method of the path, not just this route's: those of
+            # the routes of the most concrete path template matching it (`/pools/count` before
+            # `/pools/{name}`), as OpenAPI matches a URL to one path item.
             path = get_route_path(scope)
-            allowed = {method for route in self.siblings if isinstance(route, Route) and route.methods
-                       and route.path_regex.match(path) for method in route.methods}
+            matching = [route for route in self.siblings if isinstance(route, Route) and route.methods
+                        and route.path_regex.match(path)]
+            concrete = min(len(route.param_convertors) for route in matching)
+            allowed = {method for route in matching if len(route.param_convertors) == concrete
+                       for method in route.methods or ()}
             raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
         await self.app(scope, receive, send)
 

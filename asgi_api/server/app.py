@@ -97,7 +97,7 @@ def create_api_app(
     def openapi() -> dict[str, Any]:
         fresh = api_app.openapi_schema is None
         document = framework_openapi()
-        return document_server_errors(document) if fresh else document
+        return document_server_errors(document, api_app.routes) if fresh else document
 
     api_app.openapi = openapi  # type: ignore[method-assign]
     return api_app
@@ -144,7 +144,8 @@ def create_app(settings: Settings | None = None, ephemeral: bool = False, ignore
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document = document_server_errors(get_openapi(title=API_TITLE, version=API_VERSION, routes=api_app.routes))
+            document = document_server_errors(get_openapi(title=API_TITLE, version=API_VERSION, routes=api_app.routes),
+                                              api_app.routes)
             document["paths"] = {f"/api{path}": operations for path, operations in document["paths"].items()}
             app.openapi_schema = document
         return app.openapi_schema

@@ -42,3 +42,23 @@ def test_nested_routers_combine_prefixes_tags_and_dependencies() -> None:
         head = client.head("/v1/outer/mid/inner/leaf")
     assert seen == ["dep"]
     assert head.status_code == 405  # FastAPI does not add HEAD to GET routes
+
+
+def test_allow_names_the_methods_of_the_most_concrete_matching_path() -> None:
+    """`/pools/count` is its own path item (OpenAPI matches concrete paths first), though
+    `/pools/{name}` matches it too: a 405 there allows POST only, as the document says."""
+    app = API()
+
+    @app.get("/pools/{name}")
+    @app.delete("/pools/{name}")
+    def pool(name: str) -> str:
+        return name
+
+    @app.post("/pools/count")
+    def count() -> int:
+        return 0
+
+    with TestClient(app) as client:
+        assert client.get("/pools/count").json() == "count"  # routed as before
+        assert client.put("/pools/count").headers["allow"] == "POST"
+        assert client.put("/pools/other").headers["allow"] == "DELETE, GET"

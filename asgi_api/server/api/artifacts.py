@@ -10,7 +10,7 @@ import msgspec
 from asgi_api.exceptions import HTTPException, RequestValidationError
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import Offset, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Limit, Offset, resolve_limit, resolve_offset
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import artifacts as models
@@ -73,7 +73,7 @@ async def delete_artifact(id: UUID, session: Session = Depends(write_session)) -
 @router.post("/filter")
 async def read_artifacts(
     sort: ArtifactSort | None = Body(None),
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     offset: Offset | None = Body(None),
     artifacts: ArtifactFilter | None = Body(None),
     flow_runs: FlowRunFilter | None = Body(None),
@@ -88,7 +88,7 @@ async def read_artifacts(
 @router.post("/latest/filter")
 async def read_latest_artifacts(
     sort: ArtifactSort | None = Body(None),
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     offset: Offset | None = Body(None),
     artifacts: ArtifactCollectionFilter | None = Body(None),
     flow_runs: FlowRunFilter | None = Body(None),

@@ -11,7 +11,7 @@ from asgi_api.exceptions import HTTPException, RequestValidationError
 from asgi_api.params import Body, Depends, Query
 from asgi_api.routing import APIRouter
 from asgi_api.server.api.block_types import INCLUDE_SECRETS
-from asgi_api.server.api.limits import Offset, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Limit, Offset, resolve_limit, resolve_offset
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import block_documents as models
@@ -59,7 +59,7 @@ async def create_block_document(document: BlockDocumentCreate,
 
 @router.post("/filter")
 async def read_block_documents(
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     block_documents: BlockDocumentFilter | None = Body(None),
     block_types: BlockTypeFilter | None = Body(None),
     block_schemas: BlockSchemaFilter | None = Body(None),

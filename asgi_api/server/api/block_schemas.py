@@ -10,7 +10,7 @@ from starlette.responses import Response
 from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends, Query
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import Offset, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Limit, Offset, resolve_limit, resolve_offset
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import block_types as models
@@ -45,7 +45,7 @@ async def delete_block_schema(id: UUID, session: Session = Depends(write_session
 @router.post("/filter")
 async def read_block_schemas(
     block_schemas: BlockSchemaFilter | None = Body(None),
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     offset: Offset | None = Body(None),
     session: Session = Depends(read_session),
 ) -> list[BlockSchema]:

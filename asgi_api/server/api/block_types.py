@@ -8,7 +8,7 @@ from uuid import UUID
 from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends, Query
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import Offset, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Limit, Offset, resolve_limit, resolve_offset
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import block_documents as documents
@@ -56,7 +56,7 @@ async def read_block_type_by_slug(slug: str, session: Session = Depends(read_ses
 async def read_block_types(
     block_types: BlockTypeFilter | None = Body(None),
     block_schemas: BlockSchemaFilter | None = Body(None),
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     offset: Offset | None = Body(None),
     session: Session = Depends(read_session),
 ) -> list[BlockType]:

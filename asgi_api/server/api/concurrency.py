@@ -18,7 +18,7 @@ from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends
 from asgi_api.responses import JSONResponse
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import Offset, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Limit, Offset, resolve_limit, resolve_offset
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import concurrency_leases as leases
@@ -58,7 +58,7 @@ async def read_concurrency_limit_v2(id_or_name: str, session: Session = Depends(
 
 
 @router.post("/filter")
-async def read_all_concurrency_limits_v2(limit: int | None = Body(None), offset: Offset | None = Body(None),
+async def read_all_concurrency_limits_v2(limit: Limit | None = Body(None), offset: Offset | None = Body(None),
                                          session: Session = Depends(read_session)) -> list[ConcurrencyLimitV2]:
     return await models.read_limits(session, resolve_limit(limit), resolve_offset(offset))
 

@@ -17,7 +17,7 @@ from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends
 from asgi_api.responses import JSONResponse
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import Offset, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Limit, Offset, resolve_limit, resolve_offset
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import concurrency_leases as leases
@@ -73,7 +73,7 @@ async def read_concurrency_limit_by_tag(tag: str, session: Session = Depends(rea
 
 
 @router.post("/filter")
-async def read_concurrency_limits(limit: int | None = Body(None), offset: Offset | None = Body(None),
+async def read_concurrency_limits(limit: Limit | None = Body(None), offset: Offset | None = Body(None),
                                   session: Session = Depends(read_session)) -> list[ConcurrencyLimit]:
     found = await models.read_limits(session, resolve_limit(limit), resolve_offset(offset), tags_only=True)
     return [await _v1(session, limit) for limit in found]

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import Offset, Page, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Limit, Offset, Page, resolve_limit, resolve_offset
 from asgi_api.server.database import Session, utcnow
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import deployments as models
@@ -92,7 +92,7 @@ async def delete_deployment(id: UUID, session: Session = Depends(write_session))
 
 @router.post("/filter")
 async def read_deployments(
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     offset: Offset | None = Body(None),
     flows: FlowFilter | None = Body(None),
     deployments: DeploymentFilter | None = Body(None),
@@ -111,7 +111,7 @@ async def count_deployments(flows: FlowFilter | None = Body(None), deployments: 
 
 @router.post("/paginate")
 async def paginate_deployments(
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     page: Page | None = Body(None),
     flows: FlowFilter | None = Body(None),
     deployments: DeploymentFilter | None = Body(None),
@@ -130,7 +130,7 @@ async def paginate_deployments(
 async def get_scheduled_flow_runs(
     deployment_ids: list[UUID] = Body(...),
     scheduled_before: DateTime | None = Body(None),
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     session: Session = Depends(write_session),
 ) -> list[FlowRun]:
     """The due SCHEDULED runs of these deployments, soonest first (polled by `serve`)."""

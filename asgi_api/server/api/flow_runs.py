@@ -12,7 +12,7 @@ from starlette.responses import Response
 from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import Offset, Page, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Limit, Offset, Page, resolve_limit, resolve_offset
 from asgi_api.server.api.run_history import run_history
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
@@ -66,7 +66,7 @@ async def delete_flow_run(id: UUID, session: Session = Depends(write_session)) -
 
 @router.post("/filter")
 async def read_flow_runs(
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     offset: Offset | None = Body(None),
     flows: FlowFilter | None = Body(None),
     flow_runs: FlowRunFilter | None = Body(None),
@@ -90,7 +90,7 @@ async def count_flow_runs(
 
 @router.post("/paginate")
 async def paginate_flow_runs(
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     page: Page | None = Body(None),
     flows: FlowFilter | None = Body(None),
     flow_runs: FlowRunFilter | None = Body(None),

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import Offset, Page, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Limit, Offset, Page, resolve_limit, resolve_offset
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import flows as models
@@ -65,7 +65,7 @@ async def delete_flow(id: UUID, session: Session = Depends(write_session)) -> No
 
 @router.post("/filter")
 async def read_flows(
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     offset: Offset | None = Body(None),
     flows: FlowFilter | None = Body(None),
     flow_runs: FlowRunFilter | None = Body(None),
@@ -89,7 +89,7 @@ async def count_flows(
 
 @router.post("/paginate")
 async def paginate_flows(
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     page: Page | None = Body(None),
     flows: FlowFilter | None = Body(None),
     flow_runs: FlowRunFilter | None = Body(None),

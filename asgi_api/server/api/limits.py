@@ -10,9 +10,13 @@ import msgspec
 from asgi_api.exceptions import HTTPException
 from asgi_api.server.schemas.fields import MAX_INT64
 
-__all__ = ["MAX_LIMIT", "Offset", "Page", "resolve_limit", "resolve_offset"]
+__all__ = ["MAX_LIMIT", "Limit", "Offset", "Page", "resolve_limit", "resolve_offset"]
 
 MAX_LIMIT = 200
+
+Limit = Annotated[int, msgspec.Meta(extra_json_schema={"minimum": 0, "maximum": MAX_LIMIT})]
+"""Rows to return: the bounds are documented in the schema, and checked by `resolve_limit`, which
+answers Prefect's own message rather than a validation error."""
 
 Offset = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT64)]
 """Rows to skip: the database takes at most a 64-bit integer."""

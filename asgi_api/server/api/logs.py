@@ -11,7 +11,7 @@ from starlette.websockets import WebSocket
 
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import MAX_LIMIT, Offset, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import MAX_LIMIT, Limit, Offset, resolve_limit, resolve_offset
 from asgi_api.server.api.subscriptions import serve_subscription
 from asgi_api.server.database import Database, Session, utcnow
 from asgi_api.server.dependencies import get_database, get_settings, read_session, write_session
@@ -35,7 +35,7 @@ async def create_logs(logs: list[LogCreate], session: Session = Depends(write_se
 
 @router.post("/filter")
 async def read_logs(
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     offset: Offset | None = Body(None),
     logs: LogFilter | None = Body(None),
     sort: LogSort | None = Body(None),

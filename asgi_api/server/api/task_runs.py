@@ -10,7 +10,7 @@ from starlette.responses import Response
 from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import Offset, Page, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Limit, Offset, Page, resolve_limit, resolve_offset
 from asgi_api.server.api.run_history import run_history
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
@@ -47,7 +47,7 @@ async def read_task_run(id: UUID, session: Session = Depends(read_session)) -> T
 
 @router.post("/filter")
 async def read_task_runs(
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     offset: Offset | None = Body(None),
     flows: FlowFilter | None = Body(None),
     flow_runs: FlowRunFilter | None = Body(None),
@@ -71,7 +71,7 @@ async def count_task_runs(
 
 @router.post("/paginate")
 async def paginate_task_runs(
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     page: Page | None = Body(None),
     flows: FlowFilter | None = Body(None),
     flow_runs: FlowRunFilter | None = Body(None),

@@ -10,7 +10,7 @@ import msgspec
 from asgi_api.exceptions import HTTPException, RequestValidationError
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import Offset, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Limit, Offset, resolve_limit, resolve_offset
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import variables as models
@@ -77,7 +77,7 @@ async def delete_variable_by_name(name: str, session: Session = Depends(write_se
 
 @router.post("/filter")
 async def read_variables(
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     offset: Offset | None = Body(None),
     variables: VariableFilter | None = Body(None),
     sort: VariableSort | None = Body(None),

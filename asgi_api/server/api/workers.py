@@ -8,7 +8,7 @@ from uuid import UUID
 from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import Offset, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Limit, Offset, resolve_limit, resolve_offset
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import workers as models
@@ -75,7 +75,7 @@ async def read_work_pool(name: str, session: Session = Depends(read_session)) ->
 @router.post("/filter")
 async def read_work_pools(
     work_pools: WorkPoolFilter | None = Body(None),
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     offset: Offset | None = Body(None),
     session: Session = Depends(read_session),
 ) -> list[WorkPool]:
@@ -106,7 +106,7 @@ async def get_scheduled_flow_runs(
     work_queue_names: list[str] | None = Body(None),
     scheduled_before: DateTime | None = Body(None),
     scheduled_after: DateTime | None = Body(None),
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     session: Session = Depends(write_session),
 ) -> list[WorkerFlowRunResponse]:
     """The due runs of the pool's queues (or of the named ones) for a worker, soonest first."""
@@ -139,7 +139,7 @@ async def read_work_queue(work_pool_name: str, name: str, session: Session = Dep
 async def read_work_queues(
     work_pool_name: str,
     work_queues: WorkQueueFilter | None = Body(None),
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     offset: Offset | None = Body(None),
     session: Session = Depends(read_session),
 ) -> list[WorkQueue]:
@@ -184,7 +184,7 @@ async def worker_heartbeat(
 async def read_workers(
     work_pool_name: str,
     workers: WorkerFilter | None = Body(None),
-    limit: int | None = Body(None),
+    limit: Limit | None = Body(None),
     offset: Offset | None = Body(None),
     session: Session = Depends(read_session),
 ) -> list[Worker]:

@@ -129,7 +129,7 @@ async def give_back_slots(session: Session, limit_ids: Sequence[uuid.UUID], slot
     }
     if occupancy_seconds:
         per_slot = max(occupancy_seconds / slots, _MIN_OCCUPANCY_SECONDS)
-        samples = _c.limit * _OCCUPANCY_SAMPLES_PER_SLOT
+        samples = _greatest(session.dialect, _c.limit * _OCCUPANCY_SAMPLES_PER_SLOT, 1)  # a 0 limit: 1 sample
         values["avg_slot_occupancy_seconds"] = (_c.avg_slot_occupancy_seconds + per_slot / samples
                                                 - _c.avg_slot_occupancy_seconds / samples)
     for limit_id in sorted(limit_ids):

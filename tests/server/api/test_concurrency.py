@@ -96,6 +96,11 @@ async def test_slots_are_taken_up_to_the_limit(client: httpx.AsyncClient) -> Non
     # Giving back more than was taken stops at zero, as in Prefect.
     assert (await client.post(f"{V2}/decrement", json={"names": ["db"], "slots": 2})).status_code == 200
     assert (await _read(client, "db"))["active_slots"] == 0
+    # A limit of 0 (every request denied) still takes an occupancy time: an average over one sample.
+    await client.patch(f"{V2}/db", json={"limit": 0})
+    released = await client.post(f"{V2}/decrement", json={"names": ["db"], "slots": 1, "occupancy_seconds": 6})
+    assert released.status_code == 200, released.text
+    assert (await _read(client, "db"))["avg_slot_occupancy_seconds"] == 6.0
 
 
 async def test_all_or_none_across_limits(client: httpx.AsyncClient) -> None:

@@ -60,3 +60,32 @@ async def test_the_fastapi_shape_alone_would_not_match(client: httpx.AsyncClient
         "type": "object", "properties": {"detail": {"type": "array"}}, "required": ["detail"]}
     response = await client.post("/flows/", json={})
     assert not schema_of(document, "/flows/", "post", 422).is_valid(response.json())
+
+
+async def test_statuses_are_documented_from_what_each_route_is(client: httpx.AsyncClient) -> None:
+    """400/408/413 with a body, 404 with path parameters or a write, 409 with a write, and the
+    statuses an endpoint sets or raises itself; each real answer fits what is documented for it."""
+    document = (await client.get("/openapi.json")).json()
+
+    def statuses(path: str, method: str) -> set[str]:
+        return set(document["paths"][path][method]["responses"])
+
+    assert {"200", "201", "400", "404", "409", "422"} <= statuses("/flows/", "post")  # 201 new, 200 known
+    assert {"404", "503"} <= statuses("/flows/{id}", "get") and "409" not in statuses("/flows/{id}", "get")
+    assert not {"404", "409"} & statuses("/flows/filter", "post")  # a read with no path parameter
+    assert "423" in statuses("/concurrency_limits/increment", "post")
+    assert "410" in statuses("/v2/concurrency_limits/leases/{lease_id}/renew", "post")
+    created = await client.post("/variables/", json={"name": "taken", "value": 1})
+    answers = [
+        ("/flows/", "post", await client.post("/flows/", json={"name": "f"})),
+        ("/flows/", "post", await client.post("/flows/", json={"name": "f"})),
+        ("/flows/{id}", "get", await client.get("/flows/00000000-0000-4000-8000-000000000000")),
+        ("/flows/{id}", "get", await client.get("/flows/not-a-uuid")),
+        ("/variables/", "post", await client.post("/variables/", json={"name": "taken", "value": 2})),
+        ("/flows/filter", "post", await client.post("/flows/filter", content=b'{"a": "\xed\xa0\x80"}',
+                                                    headers={"content-type": "application/json"})),
+    ]
+    assert created.status_code == 201
+    assert [response.status_code for *_, response in answers] == [201, 200, 404, 404, 409, 400]
+    for path, method, response in answers:
+        schema_of(document, path, method, response.status_code).validate(response.json())
