@@ -26,6 +26,7 @@ from asgi_api.server.api import (
     task_runs,
     ui,
     variables,
+    work_queues,
     workers,
 )
 
@@ -33,6 +34,7 @@ API_ROUTERS: list[APIRouter] = [
     root.router, admin.router, automations.router, csrf.router, logs.router, variables.router, events.router,
     event_reads.router, concurrency.router, concurrency_limits.router, artifacts.router,
     block_types.router, block_schemas.router, block_schemas.capabilities_router, block_documents.router,
-    flows.router, flow_runs.router, flow_run_inputs.router, deployments.router, workers.router, flow_run_states.router,
+    flows.router, flow_runs.router, flow_run_inputs.router, deployments.router, workers.router,
+    work_queues.router, flow_run_states.router,
     task_runs.router, task_run_states.router, ui.router,
 ]

@@ -37,15 +37,17 @@ from asgi_api.server.schemas.workers import (
     WorkQueue,
     WorkQueueCreate,
     WorkQueueFilter,
+    WorkQueueHealthPolicy,
     WorkQueueStatus,
+    WorkQueueStatusDetail,
     WorkQueueUpdate,
 )
 
 __all__ = [
     "DEFAULT_QUEUE", "count_work_pools", "create_work_pool", "create_work_queue", "delete_work_pool",
     "delete_work_queue", "delete_worker", "heartbeat", "read_work_pool", "read_work_pools", "read_work_queue",
-    "read_work_queues", "read_workers", "resolve_work_queue", "scheduled_flow_runs", "update_work_pool",
-    "update_work_queue",
+    "read_work_queue_by_id", "read_work_queues", "read_workers", "resolve_work_queue", "scheduled_flow_runs",
+    "update_work_pool", "update_work_queue", "work_queue_status",
 ]
 
 DEFAULT_QUEUE = "default"
@@ -173,9 +175,26 @@ async def read_work_queue(session: Session, pool_name: str, name: str) -> WorkQu
     return found[0] if found else None
 
 
-async def read_work_queues(session: Session, pool_id: uuid.UUID, criterion: WorkQueueFilter | None,
+async def read_work_queue_by_id(session: Session, queue_id: uuid.UUID) -> WorkQueue | None:
+    found = await _queues(session, _select_queues().where(_queue.c.id == queue_id))
+    return found[0] if found else None
+
+
+async def work_queue_status(session: Session, queue: WorkQueue) -> WorkQueueStatusDetail:
+    """Healthy while the queue has no Late run and was polled within the policy's seconds."""
+    policy = WorkQueueHealthPolicy()
+    late = int(await session.fetch_val(sa.select(sa.func.count()).select_from(_flow_run).where(
+        _flow_run.c.work_queue_id == queue.id, _flow_run.c.state_name == "Late")))
+    polled = queue.last_polled is not None and (utcnow() - queue.last_polled).total_seconds() <= int(
+        policy.maximum_seconds_since_last_polled or 0)
+    return WorkQueueStatusDetail(healthy=polled and late <= int(policy.maximum_late_runs or 0),
+                                 late_runs_count=late, last_polled=queue.last_polled, health_check_policy=policy)
+
+
+async def read_work_queues(session: Session, pool_id: uuid.UUID | None, criterion: WorkQueueFilter | None,
                            limit: int, offset: int) -> list[WorkQueue]:
-    conditions: list[sa.ColumnElement[bool] | None] = [_queue.c.work_pool_id == pool_id]
+    """The queues of one pool (or of all pools when `pool_id` is None), by priority then name."""
+    conditions: list[sa.ColumnElement[bool] | None] = [None if pool_id is None else _queue.c.work_pool_id == pool_id]
     if criterion is not None:
         conditions.append(ids(_queue.c.id, criterion.id))
         names = criterion.name
@@ -185,7 +204,7 @@ async def read_work_queues(session: Session, pool_id: uuid.UUID, criterion: Work
             conditions.append(sa.or_(*[_queue.c.name.startswith(prefix, autoescape=True)
                                        for prefix in names.startswith_]))
     query = (_select_queues().where(where(combine(Operator.and_, conditions)))
-             .order_by(_queue.c.priority, _queue.c.name).limit(limit).offset(offset))
+             .order_by(_pool.c.name, _queue.c.priority, _queue.c.name).limit(limit).offset(offset))
     return await _queues(session, query)
 
 

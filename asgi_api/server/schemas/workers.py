@@ -24,7 +24,8 @@ from asgi_api.server.schemas.filters import IdFilter
 __all__ = [
     "DEFAULT_HEARTBEAT_INTERVAL", "INACTIVITY_HEARTBEAT_MULTIPLE", "Worker", "WorkerFilter", "WorkerFlowRunResponse",
     "WorkerStatus", "WorkPool", "WorkPoolCreate", "WorkPoolFilter", "WorkPoolStatus", "WorkPoolUpdate", "WorkQueue",
-    "WorkQueueCreate", "WorkQueueFilter", "WorkQueueStatus", "WorkQueueUpdate", "validate_base_job_template",
+    "WorkQueueCreate", "WorkQueueFilter", "WorkQueueHealthPolicy", "WorkQueueStatus", "WorkQueueStatusDetail",
+    "WorkQueueUpdate", "validate_base_job_template",
 ]
 
 DEFAULT_HEARTBEAT_INTERVAL = 30  # seconds, when a worker does not say (Prefect's default)
@@ -150,6 +151,22 @@ class WorkQueue(StoredObject, kw_only=True):
     last_polled: DateTime | None = None
     status: WorkQueueStatus = WorkQueueStatus.NOT_READY
     active_slots: int | None = None
+
+
+class WorkQueueHealthPolicy(msgspec.Struct, kw_only=True):
+    """When a queue counts as healthy: no more late runs, and no longer unpolled, than this."""
+
+    maximum_late_runs: int | None = 0
+    maximum_seconds_since_last_polled: int | None = 60
+
+
+class WorkQueueStatusDetail(msgspec.Struct, kw_only=True):
+    """`GET /work_queues/{id}/status`: what `prefect work-queue inspect` shows of a queue's health."""
+
+    healthy: bool
+    late_runs_count: int = 0
+    last_polled: DateTime | None = None
+    health_check_policy: WorkQueueHealthPolicy
 
 
 class Worker(StoredObject, kw_only=True):

@@ -242,3 +242,38 @@ async def test_moving_a_deployment_to_another_pool(client: httpx.AsyncClient) ->
     missing = await client.patch(f"/deployments/{deployment['id']}", json={"work_pool_name": "nowhere"})
     assert (missing.status_code, missing.json()) == (404, {"detail": 'Work pool "nowhere" not found.'})
     assert (await client.get(f"/deployments/{deployment['id']}")).json()["work_pool_name"] == "other"
+
+
+async def test_work_queues_by_id_across_pools(client: httpx.AsyncClient) -> None:
+    """`/work_queues`: what a worker's flow run process reads of its queue, and a queue's health."""
+    await create_pool(client)
+    await create_pool(client, "other")
+    gpu = await create_queue(client, "other", "gpu")
+    assert (await client.get(f"/work_queues/{gpu['id']}")).json() == gpu
+    listed = (await client.post("/work_queues/filter", json={})).json()
+    assert [(queue["work_pool_name"], queue["name"]) for queue in listed] == [
+        ("local", "default"), ("other", "default"), ("other", "gpu")]
+    by_name = {"work_queues": {"name": {"any_": ["gpu"]}}}
+    assert [queue["id"] for queue in (await client.post("/work_queues/filter", json=by_name)).json()] == [gpu["id"]]
+    assert len((await client.post("/work_queues/filter", json={"limit": 1, "offset": 2})).json()) == 1
+
+    status = (await client.get(f"/work_queues/{gpu['id']}/status")).json()
+    assert status == {"healthy": False, "late_runs_count": 0, "last_polled": None,  # never polled
+                      "health_check_policy": {"maximum_late_runs": 0, "maximum_seconds_since_last_polled": 60}}
+    await client.post("/work_pools/other/get_scheduled_flow_runs", json={"work_queue_names": ["gpu"]})
+    polled = (await client.get(f"/work_queues/{gpu['id']}/status")).json()
+    assert polled["healthy"] and polled["last_polled"] is not None, polled
+
+    flow = await create_flow(client)
+    deployment = (await client.post("/deployments/", json={"name": "d", "flow_id": flow["id"],
+                                                          "work_pool_name": "other", "work_queue_name": "gpu"})).json()
+    run = await _run(client, deployment, 1)
+    late = await client.post(f"/flow_runs/{run['id']}/set_state", json={"state": {"type": "SCHEDULED", "name": "Late"}})
+    assert late.status_code == 201, late.text
+    late_status = (await client.get(f"/work_queues/{gpu['id']}/status")).json()
+    assert (late_status["healthy"], late_status["late_runs_count"]) == (False, 1)
+
+    missing = "00000000-0000-0000-0000-000000000000"
+    for response in (await client.get(f"/work_queues/{missing}"), await client.get(f"/work_queues/{missing}/status")):
+        assert (response.status_code, response.json()) == (404, {"detail": "work queue not found"})
+    assert (await client.get("/work_queues/not-an-id")).status_code == 404

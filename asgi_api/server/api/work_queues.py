@@ -1,0 +1,45 @@
+"""`/work_queues`: queues by id, across pools. A worker's flow run process reads its run's queue
+here (to name it in the run's events), and `prefect work-queue inspect` reads a queue's health."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from asgi_api.exceptions import HTTPException
+from asgi_api.params import Body, Depends
+from asgi_api.routing import APIRouter
+from asgi_api.server.api.limits import Offset, resolve_limit, resolve_offset
+from asgi_api.server.database import Session
+from asgi_api.server.dependencies import read_session
+from asgi_api.server.models import workers as models
+from asgi_api.server.schemas.workers import WorkQueue, WorkQueueFilter, WorkQueueStatusDetail
+
+router = APIRouter(prefix="/work_queues", tags=["Work Queues"])
+
+
+async def _queue(session: Session, queue_id: UUID) -> WorkQueue:
+    queue = await models.read_work_queue_by_id(session, queue_id)
+    if queue is None:
+        raise HTTPException(404, "work queue not found")
+    return queue
+
+
+@router.get("/{id:uuid}")
+async def read_work_queue(id: UUID, session: Session = Depends(read_session)) -> WorkQueue:
+    return await _queue(session, id)
+
+
+@router.get("/{id:uuid}/status")
+async def read_work_queue_status(id: UUID, session: Session = Depends(read_session)) -> WorkQueueStatusDetail:
+    return await models.work_queue_status(session, await _queue(session, id))
+
+
+@router.post("/filter")
+async def read_work_queues(
+    work_queues: WorkQueueFilter | None = Body(None),
+    limit: int | None = Body(None),
+    offset: Offset | None = Body(None),
+    session: Session = Depends(read_session),
+) -> list[WorkQueue]:
+    """The queues of every pool, by pool name, then priority and name."""
+    return await models.read_work_queues(session, None, work_queues, resolve_limit(limit), resolve_offset(offset))
