@@ -25,8 +25,8 @@ from asgi_api.validation import Error, Invalid
 if typing.TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-__all__ = ["JsonValue", "ParamModel", "adapter", "dump_free", "schemas", "serializer", "string_converter",
-           "uses_pydantic"]
+__all__ = ["JsonValue", "ParamModel", "adapter", "dump_free", "has_computed_fields", "model_of", "schemas",
+           "serializer", "string_converter", "uses_pydantic"]
 
 _MODULES = ("pydantic", "pydantic_core", "annotated_types")
 
@@ -71,6 +71,20 @@ def adapter(tp: Any, constraints: dict[str, Any] | None = None) -> TypeAdapter[A
         if unused is not None:
             warnings.simplefilter("ignore", unused)
         return TypeAdapter(tp)
+
+
+def has_computed_fields(tp: Any, seen: set[Any] | None = None) -> bool:
+    """Whether `tp` holds a pydantic model or dataclass with a `computed_field`: FastAPI keeps such a
+    response's output schema apart even under `separate_input_output_schemas=False`."""
+    seen = set() if seen is None else seen
+    decorators = getattr(tp, "__pydantic_decorators__", None)
+    if isinstance(tp, type) and decorators is not None:
+        if tp in seen:
+            return False
+        seen.add(tp)
+        return bool(decorators.computed_fields) or any(
+            has_computed_fields(info.annotation, seen) for info in getattr(tp, "__pydantic_fields__", {}).values())
+    return any(has_computed_fields(arg, seen) for arg in typing.get_args(tp))
 
 
 def errors_of(exc: Any, loc: Sequence[Any] = ()) -> list[Error]:

@@ -133,6 +133,7 @@ class API(Starlette):
                 routes=self.routes, tags=self.openapi_tags, servers=self.servers, info_extra=self.info_extra,
                 generate_unique_id_function=self.generate_unique_id_function,
                 external_docs=self.openapi_external_docs,
+                separate_input_output_schemas=self.separate_input_output_schemas,
             )
         return self.openapi_schema
 

@@ -189,12 +189,20 @@ def get_openapi(
     info_extra: dict[str, Any] | None = None,
     external_docs: dict[str, Any] | None = None,
     generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+    separate_input_output_schemas: bool = True,
 ) -> dict[str, Any]:
     """The OpenAPI 3.1 document for the `APIRoute`s in `routes` (other routes are left out).
 
     `info_extra` adds `termsOfService`, `contact` and `license` to `info`; operations without an
     `operation_id` are named by `generate_unique_id_function` (FastAPI's naming by default).
+    `separate_input_output_schemas=False` describes responses as inputs too (pydantic models then
+    get one component, not `Model-Input`/`Model-Output`), but for models with computed fields.
     """
+
+    def output(tp: Any) -> str:
+        keep = separate_input_output_schemas or (_pydantic.uses_pydantic(tp) and _pydantic.has_computed_fields(tp))
+        return "serialization" if keep else "validation"
+
     name_of = generate_unique_id_function or unique_id
     api_routes = [route for route in routes if isinstance(route, APIRoute) and route.include_in_schema]
     schemas = _Schemas()
@@ -209,8 +217,8 @@ def get_openapi(
             route,
             [(param, schemas.add(param.annotation)) for param in route_params],
             [(field, schemas.add(field.annotation)) for field in body_fields],
-            schemas.add(response_model, "serialization") if response_model is not None else None,
-            {code: schemas.add(extra["model"], "serialization")
+            schemas.add(response_model, output(response_model)) if response_model is not None else None,
+            {code: schemas.add(extra["model"], output(extra["model"]))
              for code, extra in route.responses.items() if "model" in extra},
         ))
     generated, components = schemas.build()

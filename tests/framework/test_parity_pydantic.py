@@ -328,3 +328,24 @@ test_pydantic_parameter_models = parity_test(build_parameter_models, [
     call("POST", "/login", 422, data={"username": "", "password": ""}, id="empty form fields are missing"),
     call("GET", "/openapi.json", 200),
 ])
+
+
+def build_one_schema(fw: Any) -> Any:
+    app = fw.API(title="One schema", version="1", separate_input_output_schemas=False)
+
+    @app.post("/items")
+    def create(item: Item) -> Item:
+        return item
+
+    @app.get("/pages", responses={404: {"model": Page[Tag]}})
+    def pages() -> Page[Item]:
+        return Page[Item](items=[], count=0)
+
+    @app.put("/trees")
+    def trees(tree: Tree) -> Tree:
+        return tree
+
+    return app
+
+
+test_pydantic_one_schema_per_model = parity_test(build_one_schema, [call("GET", "/openapi.json", 200)])
