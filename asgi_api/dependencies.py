@@ -144,6 +144,7 @@ class Dependant:
             type_check.require_parameter_type(annotation, self.target, name)
             self.body.append(BodyField(name, annotation, marker, default))
         else:
+            type_check.require_parameter_shape(annotation, marker.in_, name)
             getattr(self, marker.in_).append(RequestParam(name, annotation, marker, default))
 
     def documented(self, location: str) -> list[Any]:

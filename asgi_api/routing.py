@@ -148,6 +148,9 @@ class APIRoute(Route):
         self.description = description if description is not None else inspect.cleandoc(endpoint.__doc__ or "")
         self.response_description = response_description
         self.responses = dict(responses or {})
+        for extra in self.responses.values():
+            if isinstance(extra, dict) and extra.get("model") is not None:
+                type_check.require_response_type(extra["model"], endpoint)
         self.deprecated = deprecated
         self.operation_id = operation_id
         self.include_in_schema = include_in_schema

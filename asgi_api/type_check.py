@@ -6,9 +6,11 @@ OpenAPI document would fail for the whole app. The check runs once per route, ne
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
 import msgspec
@@ -17,7 +19,8 @@ from starlette.datastructures import UploadFile
 from asgi_api import _pydantic
 from asgi_api.exceptions import FastAPIError
 
-__all__ = ["describable", "require_parameter_type", "require_response_type", "schema_hook"]
+__all__ = ["describable", "require_parameter_shape", "require_parameter_type", "require_response_type",
+           "schema_hook"]
 
 
 def schema_hook(tp: Any) -> dict[str, Any]:
@@ -74,6 +77,45 @@ def require_parameter_type(tp: Any, endpoint: Callable[..., Any], parameter: str
             f"Invalid type for parameter {parameter!r} of {_name(endpoint)}: {tp!r}; {problem}. Annotate it with "
             "a type asgi_api can validate: a scalar (str, int, ...), a msgspec.Struct, a dataclass, a TypedDict, a "
             "pydantic model, or containers of them; or take it from a dependency with Depends(...).")
+
+
+_SEQUENCES = (list, set, frozenset, tuple, collections.deque, Sequence)
+
+
+def _sequence_class(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, _SEQUENCES) and not issubclass(tp, (str, bytes))
+
+
+def _complex(tp: Any) -> bool:
+    """FastAPI's "not a scalar": a model, a mapping, a file, a sequence, or a union holding one."""
+    origin = typing.get_origin(tp)
+    if origin is Annotated:
+        return _complex(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        return any(_complex(arg) for arg in typing.get_args(tp))
+    return any(_sequence_class(candidate) or dataclasses.is_dataclass(candidate)
+               or isinstance(candidate, type) and issubclass(candidate, (Mapping, UploadFile, msgspec.Struct))
+               or hasattr(candidate, "__pydantic_core_schema__") for candidate in (tp, origin))
+
+
+def _scalar_sequence(tp: Any) -> bool:
+    """A sequence of scalars (`list[int]`, bare `list`, `Optional[set[str]]`): several query values."""
+    origin = typing.get_origin(tp)
+    if origin is Annotated:
+        return _scalar_sequence(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        members = typing.get_args(tp)
+        return (any(_scalar_sequence(arg) for arg in members)
+                and all(_scalar_sequence(arg) or not _complex(arg) for arg in members))
+    return _sequence_class(origin or tp) and not any(_complex(arg) for arg in typing.get_args(tp) if arg is not ...)
+
+
+def require_parameter_shape(tp: Any, location: str, parameter: str) -> None:
+    """FastAPI's assertions: a path parameter is a scalar, a query parameter a scalar or a sequence of them."""
+    if location == "path" and _complex(tp):
+        raise AssertionError("Path params must be of one of the supported types")
+    if location == "query" and _complex(tp) and not _scalar_sequence(tp):
+        raise AssertionError(f"Query parameter {parameter!r} must be one of the supported types")
 
 
 def require_response_type(tp: Any, endpoint: Callable[..., Any]) -> None:

@@ -1,14 +1,14 @@
 """Types neither backend can handle are refused when the route is added, naming what to write instead."""
 
 import dataclasses
-from typing import Any
+from typing import Annotated, Any, Optional
 
 import msgspec
 import pytest
 from pydantic import BaseModel
 from starlette.testclient import TestClient
 
-from asgi_api import API, APIRouter, Body
+from asgi_api import API, APIRouter, Body, Query
 from asgi_api.exceptions import FastAPIError
 
 
@@ -73,3 +73,38 @@ def test_accepted_routes_always_give_an_openapi_document() -> None:
     assert set(document.json()["components"]["schemas"]) >= {"Model", "Struct", "Data"}
     response = client.post("/mixed", json={"model": {"name": "a"}, "struct": {"name": "b"}, "data": {"name": "c"}})
     assert response.json() == {"names": ["a", "b", "c"]}
+
+
+def test_a_responses_model_that_cannot_be_encoded_is_refused_when_the_route_is_added() -> None:
+    app = API()
+    with pytest.raises(FastAPIError, match=r"response model for .*lambda.*Thing"):
+        app.get("/thing", responses={404: {"model": Thing}})(lambda: None)
+    app.get("/model", responses={404: {"model": Model}, 500: {"description": "Broken"}})(lambda: None)
+
+
+@pytest.mark.parametrize("annotation", [list, dict, list[Model], dict[str, Struct], Model, Optional[Data]])
+def test_a_path_parameter_must_be_a_scalar(annotation: Any) -> None:
+    def read(item_id: annotation) -> None: ...  # type: ignore[valid-type]
+
+    with pytest.raises(AssertionError, match="Path params must be of one of the supported types"):
+        API().get("/items/{item_id}")(read)
+
+
+@pytest.mark.parametrize("annotation", [dict, list[Model], tuple[Struct, Struct], dict[str, int], Optional[Data]])
+def test_a_query_parameter_must_be_a_scalar_or_a_sequence_of_them(annotation: Any) -> None:
+    def read(q: annotation = Query(default=None)) -> None: ...  # type: ignore[valid-type]
+
+    with pytest.raises(AssertionError, match="Query parameter 'q' must be one of the supported types"):
+        API().get("/items")(read)
+
+
+def test_scalar_and_sequence_query_parameters_are_accepted() -> None:
+    app = API()
+
+    @app.get("/items/{item_id}")
+    def read(item_id: int, q: Annotated[Optional[list[int]], Query()] = None, flag: bool = False,
+             tags: Annotated[set[str], Query()] = frozenset()) -> dict[str, Any]:
+        return {"item_id": item_id, "q": q, "flag": flag, "tags": sorted(tags)}
+
+    response = TestClient(app).get("/items/3?q=1&q=2&flag=yes&tags=a")
+    assert response.json() == {"item_id": 3, "q": [1, 2], "flag": True, "tags": ["a"]}
