@@ -123,7 +123,9 @@ class API(Starlette):
         # The documentation routes go last, when the app first runs, so that they are never matched
         # before (nor shadow) the app's own routes.
         self._add_docs_routes()
-        return super().build_middleware_stack()
+        stack = super().build_middleware_stack()
+        # `root_path=` (behind a proxy) goes into every scope, outermost; an app without one pays nothing.
+        return _RootPath(stack, self.root_path) if self.root_path else stack
 
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI document, generated on first use and cached (start-up never pays for it)."""
@@ -186,11 +188,6 @@ class API(Starlette):
         if root and self.root_path_in_servers and all(server.get("url") != root for server in self.servers):
             document = {**document, "servers": [{"url": root}, *self.servers]}
         return JSONResponse(document)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.root_path:
-            scope["root_path"] = self.root_path
-        await super().__call__(scope, receive, send)
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], *, methods: Sequence[str] | None = None,
                       **options: Unpack[RouteOptions]) -> None:
@@ -268,6 +265,18 @@ class API(Starlette):
             return dispatch
 
         return decorator
+
+
+class _RootPath:
+    """Sets the app's `root_path` in each scope, as FastAPI's `API(root_path=...)` does."""
+
+    def __init__(self, app: ASGIApp, root_path: str) -> None:
+        self.app = app
+        self.root_path = root_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["root_path"] = self.root_path
+        await self.app(scope, receive, send)
 
 
 def _paths(routes: Sequence[BaseRoute]) -> list[str]:

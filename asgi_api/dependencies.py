@@ -93,6 +93,7 @@ class Dependant:
         self.specials: list[tuple[str, Any]] = []  # (name, kind or a parameter model)
         for parameter, annotation in _parameters(self.target):
             self._add(parameter, annotation, path_names)
+        self.own_inputs = bool(self.path or self.query or self.header or self.cookie or self.body or self.specials)
         # Like FastAPI, a dependency that deals in scopes is cached per set of scopes.
         self.uses_scopes: bool = bool(own_scopes) or isinstance(call, SecurityBase) or any(
             kind == "scopes" for _, kind in self.specials) or any(
@@ -232,7 +233,7 @@ class Context:
     """What one request shares across its dependencies: the request, caches, stacks, the body."""
 
     __slots__ = ("request", "cache", "response", "background", "request_stack", "response_stack",
-                 "overrides", "plans", "raw_body", "body", "query", "form")
+                 "overrides", "plans", "raw_body", "body", "query", "query_lists", "form")
 
     def __init__(self, request: Request, request_stack: AsyncExitStack | None, response_stack: AsyncExitStack | None,
                  overrides: dict[Any, Any] | None, plans: dict[Any, Dependant]) -> None:
@@ -246,7 +247,8 @@ class Context:
         self.plans = plans
         self.raw_body = b""
         self.body: Any = None
-        self.query: tuple[dict[str, str], dict[str, list[str]]] | None = None
+        self.query: dict[str, str] | None = None
+        self.query_lists: dict[str, list[str]] | None = None
         self.form: Any = None
 
     def sub_response(self) -> Response:
@@ -262,6 +264,16 @@ class Context:
             self.background = BackgroundTasks()
         return self.background
 
+    def all_query_values(self) -> dict[str, list[str]]:
+        """Every value of each query parameter, in order (built only for routes that ask)."""
+        if self.query_lists is None:
+            self.query_lists = {}
+            parse_query(self.request.scope["query_string"], self.query_lists)
+        return self.query_lists
+
+    def query_list(self, name: str) -> list[str]:
+        return self.all_query_values().get(name, [])
+
     def document(self) -> Any:
         """The request body decoded without a type (or the form), for error reports."""
         if self.form is not None:
@@ -272,12 +284,12 @@ class Context:
             return self.raw_body.decode("utf-8", "replace")
 
 
-def parse_query(query_string: bytes) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """The query string as (last value per name, all values per name), as Starlette reads it."""
+def parse_query(query_string: bytes, lists: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """The query string as {name: last value}, decoded as Starlette decodes it; every value of each
+    name also goes into `lists` when one is given."""
     single: dict[str, str] = {}
-    multi: dict[str, list[str]] = {}
     if not query_string:
-        return single, multi
+        return single
     for piece in query_string.decode("latin-1").split("&"):
         if not piece:
             continue
@@ -285,8 +297,9 @@ def parse_query(query_string: bytes) -> tuple[dict[str, str], dict[str, list[str
         if "+" in piece or "%" in piece:
             name, value = unquote_plus(name), unquote_plus(value)
         single[name] = value
-        multi.setdefault(name, []).append(value)
-    return single, multi
+        if lists is not None:
+            lists.setdefault(name, []).append(value)
+    return single
 
 
 def _collect(found: list[RequestParam], get: Callable[[str], Any], getlist: Callable[[str], list[Any]],
@@ -317,7 +330,12 @@ async def solve(dependant: Dependant, context: Context,
     for dependency in dependant.dependencies:
         if context.overrides:
             dependency = _overridden(dependency, context)
-        sub_values, sub_errors = await solve(dependency, context, body)
+        if dependency.dependencies:
+            sub_values, sub_errors = await solve(dependency, context, body)
+        elif dependency.own_inputs:
+            sub_values, sub_errors = solve_own(dependency, context, body, {}, [])
+        else:
+            sub_values, sub_errors = {}, []
         if sub_errors:
             errors.extend(sub_errors)
             continue
@@ -328,14 +346,20 @@ async def solve(dependant: Dependant, context: Context,
             context.cache[dependency.cache_key] = value
         if dependency.name is not None:  # route-level `dependencies=[...]` have no parameter
             values[dependency.name] = value
+    return solve_own(dependant, context, body, values, errors)
+
+
+def solve_own(dependant: Dependant, context: Context, body: request_body.Body | request_body.FormBody | None,
+              values: dict[str, Any], errors: list[Error]) -> tuple[dict[str, Any], list[Error]]:
+    """`solve` for this level's own parameters, once its dependencies are in `values` (no awaiting:
+    a plan without dependencies is solved without a coroutine)."""
     request = context.request
     if dependant.path:
         _collect(dependant.path, request.path_params.get, _no_list, values, errors)
     if dependant.query:
         if context.query is None:
             context.query = parse_query(request.scope["query_string"])
-        single, multi = context.query
-        _collect(dependant.query, single.get, lambda name: multi.get(name, []), values, errors)
+        _collect(dependant.query, context.query.get, context.query_list, values, errors)
     if dependant.header:
         _collect(dependant.header, request.headers.get, request.headers.getlist, values, errors)
     if dependant.cookie:
@@ -369,9 +393,7 @@ def _all_values(location: str, context: Context) -> dict[str, list[Any]]:
     """Every value of a location by name, for a parameter model."""
     request = context.request
     if location == "query":
-        if context.query is None:
-            context.query = parse_query(request.scope["query_string"])
-        return context.query[1]
+        return context.all_query_values()
     if location == "cookie":
         return {name: [value] for name, value in request.cookies.items()}
     grouped: dict[str, list[Any]] = {}
@@ -417,6 +439,8 @@ async def _holding(semaphore: anyio.Semaphore, manager: AbstractAsyncContextMana
 async def call(dependant: Dependant, values: dict[str, Any], context: Context) -> Any:
     """Run a dependency (or endpoint) the way its kind needs: await, threadpool, or enter a stack."""
     if dependant.max_concurrency is None:
+        if dependant.kind == "async":  # the common case, awaited here without one more coroutine
+            return await dependant.target(**values)
         return await _call(dependant, values, context)
     if dependant.kind in ("async_gen", "sync_gen"):
         return await _call(dependant, values, context, _semaphore(dependant))

@@ -115,7 +115,9 @@ class JsonValue:
 
     def from_bytes(self, raw: bytes) -> Any:
         """The value, or msgspec's `DecodeError`/`ValidationError` (then use `from_document`)."""
-        value = self._finish(self._decode(raw))
+        value = self._decode(raw)
+        if self._fill is not None:
+            value = self._fill(value)
         if self._checks:
             enforce(self._checks, value, value)
         return value

@@ -48,8 +48,18 @@ _OBJECT_OF_RAW = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
 def is_json(content_type: str) -> bool:
+    if content_type == "application/json":  # what nearly every client sends
+        return True
     main = content_type.split(";", 1)[0].strip().lower()
     return main == "application/json" or (main.startswith("application/") and main.endswith("+json"))
+
+
+def _content_type(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The first `Content-Type`, as `request.headers.get` finds it, without building `Headers`."""
+    for name, value in headers:
+        if name == b"content-type":
+            return value.decode("latin-1")
+    return None
 
 
 class Body:
@@ -69,7 +79,7 @@ class Body:
         raw = context.raw_body = await receive_body(context.request)
         if not raw:
             return
-        content_type = context.request.headers.get("content-type")
+        content_type = _content_type(context.request.scope["headers"])
         if not (is_json(content_type) if content_type else not self.strict_content_type):
             context.body = _NotJson(raw)
             return

@@ -152,6 +152,9 @@ def serializer(model: Any, *, include: Any = None, exclude: Any = None, by_alias
         exclude_unset = False  # pydantic counts every field of a dataclass as set
     if not (exclude_unset or exclude_none or exclude_defaults or include is not None or exclude is not None
             or not by_alias):
+        if isinstance(model, type) and not dataclasses.is_dataclass(model) and dataclass_defaults(model) is None:
+            # The common case, an endpoint returning the model itself: one call per response.
+            return lambda value: encode(value if type(value) is model else to_model(value, model))
         return lambda value: encode(convert(value))
 
     def trimmed(value: Any) -> bytes:

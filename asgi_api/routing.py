@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 from starlette import status
 from starlette._utils import get_route_path  # seam: starlette private _utils.get_route_path (path below root_path)
+from starlette.background import BackgroundTasks
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute, compile_path, get_name
@@ -28,7 +29,7 @@ from starlette.websockets import WebSocket
 
 from asgi_api import responses as _responses
 from asgi_api import type_check
-from asgi_api.dependencies import Context, Dependant, call, path_param_names, resolved_hints, solve
+from asgi_api.dependencies import Context, Dependant, call, path_param_names, resolved_hints, solve, solve_own
 from asgi_api.encoders import jsonable_encoder
 from asgi_api.exception_handlers import find_handler, run_handler
 from asgi_api.exceptions import HTTPException, RequestValidationError
@@ -74,11 +75,21 @@ def _json_dumps(item: Any) -> bytes:
     return json.dumps(jsonable_encoder(item)).encode()
 
 
-class _Encoded(JSONResponse):
-    """A JSON response whose body the route has already encoded."""
+_JSON_TYPE = (b"content-type", b"application/json")
 
-    def render(self, content: Any) -> bytes:
-        return content
+
+class _Encoded(JSONResponse):
+    """A JSON response whose body the route has already encoded, with the headers Starlette's
+    `Response` would give it (set here directly: this runs on every request)."""
+
+    def __init__(self, body: bytes, status_code: int, background: BackgroundTasks | None) -> None:
+        self.status_code = status_code
+        self.background = background
+        self.body = body
+        if status_code < 200 or status_code in (204, 304):
+            self.raw_headers = [_JSON_TYPE]
+        else:
+            self.raw_headers = [(b"content-length", str(len(body)).encode("latin-1")), _JSON_TYPE]
 
 
 class APIRoute(Route):
@@ -229,7 +240,10 @@ class APIRoute(Route):
     async def _respond(self, context: Context) -> Response:
         if self.body is not None:
             await self.body.read(context)
-        values, errors = await solve(self.dependant, context, self.body)
+        if self.dependant.dependencies:
+            values, errors = await solve(self.dependant, context, self.body)
+        else:
+            values, errors = solve_own(self.dependant, context, self.body, {}, [])
         if errors:
             raise RequestValidationError(errors, body=context.document())
         if self._streams:
@@ -269,9 +283,9 @@ class APIRoute(Route):
         if self._json:
             code = status_code or 200
             if body_allowed(code):
-                response: Response = _Encoded(self._encode(content), code, background=context.background)
+                response: Response = _Encoded(self._encode(content), code, context.background)
             else:
-                response = _Encoded(b"", code, background=context.background)
+                response = _Encoded(b"", code, context.background)
         else:
             arguments: dict[str, Any] = {"background": context.background}
             if status_code is not None:

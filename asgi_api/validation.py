@@ -327,13 +327,18 @@ def _scalar_parser(tp: Any) -> Converter:
     for base, parser in PARSERS.items():
         if isinstance(tp, type) and issubclass(tp, base):
             return parser if tp is base else functools.partial(_as_subclass, tp, parser)
-    return lambda value: value
+    return _same
+
+
+def _same(value: Any) -> Any:
+    """The parser of a type taken as it comes (`Any`, or a union with `str`)."""
+    return value
 
 
 def _union_parser(members: list[Any]) -> Converter:
     """Like pydantic's smart mode on strings: a `str` member takes a string as it is."""
     if str in members:
-        return lambda value: value
+        return _same
     parsers = [_scalar_parser(member) for member in members]
 
     def parse(value: Any) -> Any:
@@ -399,8 +404,7 @@ def constraint_checks(constraints: dict[str, Any], floats: bool = False) -> list
         ("gt", "greater_than", "greater than", operator.gt),
     ):
         if key in constraints:
-            bound = constraints[key]
-            add(functools.partial(_compare, test, bound), type_, f"Input should be {words} {bound}", key)
+            checks.append(_bound_check(test, constraints[key], type_, f"Input should be {words}", key, floats))
     if "min_length" in constraints:
         add_length("min_length", lambda size, bound: size >= bound, "at least")
     if "max_length" in constraints:
@@ -417,8 +421,17 @@ def _as_subclass(tp: Callable[[Any], Any], parser: Callable[[Any], Any], value: 
     return tp(parser(value))
 
 
-def _compare(test: Callable[[Any, Any], bool], bound: Any, item: Any) -> bool:
-    return test(item, bound)
+def _bound_check(test: Callable[[Any, Any], bool], bound: Any, type_: str, words: str, key: str,
+                 floats: bool) -> Callable[[Any], None]:
+    """A `ge`/`gt`/`le`/`lt` check: one call per value (these run on every request)."""
+    shown = float(bound) if floats else bound
+    msg = f"{words} {bound}"
+
+    def run(item: Any) -> None:
+        if not test(item, bound):
+            raise Fail(type_, msg, {key: shown})
+
+    return run
 
 
 def _digits_check(max_digits: int | None, places: int | None) -> Callable[[Any], None]:
@@ -478,15 +491,17 @@ def string_converter(tp: Any, constraints: dict[str, Any]) -> Converter:
     members = union_members(base)
     floats = float in (members or (base,))
     checks = constraint_checks(constraints, floats=floats)
-    if not checks and parse is _parse_str:
-        return lambda value: value
+    if not checks and parse in (_parse_str, _same):
+        return _same
 
     def convert(value: Any) -> Any:
         try:
             result = parse(value)
+            if result is not None:  # `None` has nothing to check, as in `enforce`
+                for check in checks:
+                    check(result)
         except Fail as exc:
             raise Invalid([error(exc.type, exc.msg, value, (), exc.ctx)]) from None
-        enforce(checks, result, value)
         return result
 
     return convert
@@ -498,7 +513,7 @@ def _sequence_converter(tp: Any, constraints: dict[str, Any]) -> Converter:
         tp = next(member for member in members if is_sequence(member))
     origin = get_origin(tp) or tp
     args = [arg for arg in get_args(tp) if arg is not Ellipsis]
-    item = string_converter(args[0], {}) if args else (lambda value: value)
+    item = string_converter(args[0], {}) if args else _same
     build: Callable[[list[Any]], Any] = list if origin in (list, Sequence) else origin
     checks = constraint_checks(constraints)
 
