@@ -311,6 +311,8 @@ def _describe(message: str, target: msgspec.inspect.Type, value: Any, strict: bo
             return exc
         if strict:
             return _STRICT_TYPE[python_type]
+    if isinstance(target, (msgspec.inspect.StructType, msgspec.inspect.DataclassType)) and isinstance(value, dict):
+        return Fail("value_error", f"Value error, {message}")  # raised by its __post_init__ (a model validator)
     if isinstance(target, msgspec.inspect.StructType):
         return Fail("model_attributes_type", "Input should be a valid dictionary or object to extract fields from")
     if isinstance(target, msgspec.inspect.DataclassType):

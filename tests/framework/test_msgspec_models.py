@@ -160,3 +160,27 @@ def test_strict_body_takes_only_the_json_types_the_schema_names() -> None:
         exact = {"at": "2024-05-01T12:00:00Z", "level": 5, "valid": True, "ratio": 1}
         assert client.post("/readings", json=exact).json() == {**exact, "ratio": 1.0}
         assert client.post("/limits", json={"limit": None, "seconds": 2}).json() == [None, 2.0]
+
+
+class Span(msgspec.Struct):
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("end before start")
+
+
+def test_a_post_init_error_is_a_value_error_of_the_object() -> None:
+    """A Struct's `__post_init__` is its model validator: pydantic's `value_error`, at the object."""
+    app = API()
+
+    @app.post("/spans")
+    def create(spans: list[Span]) -> int:
+        return len(spans)
+
+    with TestClient(app) as client:
+        assert client.post("/spans", json=[{"start": 1, "end": 2}]).json() == 1
+        errors = client.post("/spans", json=[{"start": 1, "end": 2}, {"start": 2, "end": 1}]).json()["detail"]
+    assert errors == [{"type": "value_error", "loc": ["body", 1], "msg": "Value error, end before start",
+                       "input": {"start": 2, "end": 1}}]

@@ -13,7 +13,7 @@ from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
 from asgi_api.server.api.limits import Limit, Offset, Page, resolve_limit, resolve_offset
-from asgi_api.server.api.run_history import run_history
+from asgi_api.server.api.run_history import HistoryInterval, run_history
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import dashboards
@@ -111,7 +111,7 @@ async def paginate_flow_runs(
 async def flow_run_history(
     history_start: DateTime = Body(...),
     history_end: DateTime = Body(...),
-    history_interval_seconds: float = Body(...),
+    history_interval_seconds: HistoryInterval = Body(...),
     flows: FlowFilter | None = Body(None),
     flow_runs: FlowRunFilter | None = Body(None),
     task_runs: TaskRunFilter | None = Body(None),

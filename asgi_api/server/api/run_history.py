@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
+
+import msgspec
 
 from asgi_api.exceptions import HTTPException
 from asgi_api.server.database import Session
 from asgi_api.server.models import dashboards
 from asgi_api.server.schemas.dashboards import HistoryResponse
 
-__all__ = ["run_history"]
+__all__ = ["HistoryInterval", "run_history"]
+
+HistoryInterval = Annotated[float, msgspec.Meta(extra_json_schema={"minimum": 1})]
+"""Seconds per bar: the minimum is documented, and checked by `run_history` with Prefect's message."""
 
 
 async def run_history(session: Session, kind: Literal["flow_run", "task_run"], filters: dashboards.RunFilters,

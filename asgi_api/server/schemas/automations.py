@@ -8,7 +8,7 @@ evaluate triggers or run actions.
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -18,6 +18,11 @@ from asgi_api.server.schemas.fields import DateTime
 TRIGGER_TYPES = ("event", "compound", "sequence", "metric")
 
 Document = dict[str, Any]
+# What `_AutomationFields.__post_init__` checks, said in the schema too (OpenAPI).
+Trigger = Annotated[Document, msgspec.Meta(extra_json_schema={
+    "required": ["type"], "properties": {"type": {"enum": list(TRIGGER_TYPES)}}})]
+Action = Annotated[Document, msgspec.Meta(extra_json_schema={
+    "required": ["type"], "properties": {"type": {"type": "string"}}})]
 
 
 class _AutomationFields(msgspec.Struct, kw_only=True):
@@ -25,10 +30,10 @@ class _AutomationFields(msgspec.Struct, kw_only=True):
     description: str = ""
     enabled: bool = True
     tags: list[str] = msgspec.field(default_factory=list)
-    trigger: Document
-    actions: list[Document]
-    actions_on_trigger: list[Document] = msgspec.field(default_factory=list)
-    actions_on_resolve: list[Document] = msgspec.field(default_factory=list)
+    trigger: Trigger
+    actions: list[Action]
+    actions_on_trigger: list[Action] = msgspec.field(default_factory=list)
+    actions_on_resolve: list[Action] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Raised here, msgspec reports a validation error of the body: a 422.

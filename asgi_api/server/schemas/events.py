@@ -18,9 +18,12 @@ from asgi_api.server.schemas.fields import DateTime
 RESOURCE_ID = "prefect.resource.id"
 RESOURCE_ROLE = "prefect.resource.role"
 
-# The required labels are checked in `Event.__post_init__`; the schema says so too (OpenAPI).
-Resource = Annotated[dict[str, str], msgspec.Meta(extra_json_schema={"required": [RESOURCE_ID]})]
-RelatedResource = Annotated[dict[str, str], msgspec.Meta(extra_json_schema={"required": [RESOURCE_ID, RESOURCE_ROLE]})]
+# The required labels (non-empty) are checked in `Event.__post_init__`; the schema says so too (OpenAPI).
+_LABEL = {"type": "string", "minLength": 1}
+Resource = Annotated[dict[str, str], msgspec.Meta(extra_json_schema={
+    "required": [RESOURCE_ID], "properties": {RESOURCE_ID: _LABEL}})]
+RelatedResource = Annotated[dict[str, str], msgspec.Meta(extra_json_schema={
+    "required": [RESOURCE_ID, RESOURCE_ROLE], "properties": {RESOURCE_ID: _LABEL, RESOURCE_ROLE: _LABEL}})]
 
 
 class Event(msgspec.Struct, kw_only=True):
