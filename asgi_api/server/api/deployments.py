@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
@@ -33,6 +33,7 @@ from asgi_api.server.schemas.deployments import (
 )
 from asgi_api.server.schemas.fields import DateTime
 from asgi_api.server.schemas.filters import DeploymentFilter, FlowFilter
+from asgi_api.server.schemas.parameter_schema import CircularSchemaError, parameter_error
 
 router = APIRouter(prefix="/deployments", tags=["Deployments"])
 
@@ -48,6 +49,19 @@ async def _pool_exists(session: Session, work_pool_name: str | None | msgspec.Un
     if isinstance(work_pool_name, str) and work_pool_name and await worker_models.read_work_pool(
             session, work_pool_name) is None:
         raise HTTPException(404, f'Work pool "{work_pool_name}" not found.')
+
+
+def _check_parameters(context: str, parameters: Any, schema: Any, *, ignore_required: bool) -> None:
+    """Prefect's 409 for parameters the schema refuses (or for no schema to check them against)."""
+    if not isinstance(schema, dict):
+        raise HTTPException(409, "Error updating deployment: Cannot update parameters because parameter schema "
+                                 "enforcement is enabled and the deployment does not have a valid parameter schema.")
+    try:
+        error = parameter_error(parameters, schema, ignore_required=ignore_required)
+    except CircularSchemaError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    if error is not None:
+        raise HTTPException(409, f"{context}: {error}")
 
 
 @router.post("/")
@@ -79,7 +93,19 @@ async def read_deployment_by_name(flow_name: str, deployment_name: str,
 
 @router.patch("/{id:uuid}", status_code=204)
 async def update_deployment(id: UUID, deployment: DeploymentUpdate, session: Session = Depends(write_session)) -> None:
+    """Only the sent fields change; 409 when the deployment's (new or kept) parameters break its
+    (new or kept) schema while it enforces it."""
     await _pool_exists(session, deployment.work_pool_name)
+    existing = await models.read_deployment(session, id)
+    if existing is None:
+        raise HTTPException(404, "Deployment not found.")
+    enforce = deployment.enforce_parameter_schema
+    if enforce if isinstance(enforce, bool) else existing.enforce_parameter_schema:
+        parameters = existing.parameters if isinstance(deployment.parameters, msgspec.UnsetType) \
+            else deployment.parameters
+        _check_parameters("Error updating deployment", parameters,
+                          deployment.parameter_openapi_schema or existing.parameter_openapi_schema,
+                          ignore_required=True)
     if not await models.update_deployment(session, id, deployment):
         raise HTTPException(404, "Deployment not found.")
 
@@ -140,9 +166,16 @@ async def get_scheduled_flow_runs(
 @router.post("/{id:uuid}/create_flow_run")
 async def create_flow_run(id: UUID, flow_run: DeploymentFlowRunCreate, response: Response,
                           session: Session = Depends(write_session)) -> FlowRun:
-    """201 with a new run (SCHEDULED now unless a state is sent); 200 for a known idempotency key."""
-    if await models.read_deployment(session, id) is None:
+    """201 with a new run (SCHEDULED now unless a state is sent); 200 for a known idempotency key.
+    409 when the merged parameters break the deployment's schema and it (or the request) enforces it."""
+    deployment = await models.read_deployment(session, id)
+    if deployment is None:
         raise _not_found()
+    enforce = deployment.enforce_parameter_schema if flow_run.enforce_parameter_schema is None \
+        else flow_run.enforce_parameter_schema
+    if enforce:
+        _check_parameters("Error creating flow run", {**deployment.parameters, **flow_run.parameters},
+                          deployment.parameter_openapi_schema, ignore_required=False)
     model, created = await models.create_flow_run(session, id, flow_run)
     response.status_code = 201 if created else 200
     return model

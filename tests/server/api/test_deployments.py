@@ -193,3 +193,45 @@ async def test_pause_resume_delete(client: httpx.AsyncClient) -> None:
                                                                                          "tags": ["x"]}
     assert (await client.delete(path)).status_code == 204
     assert (await client.get(path)).status_code == 404
+
+
+SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}, "n": {"type": "integer", "default": 1},
+                                           "note": {"type": "string"}}, "required": ["name"]}
+
+
+async def test_parameters_are_checked_against_the_schema(client: httpx.AsyncClient) -> None:
+    """Prefect's 409s when `enforce_parameter_schema` is on (the default); no run is made."""
+    flow = await create_flow(client)
+    deployment = await create_deployment(client, flow["id"], parameter_openapi_schema=SCHEMA)
+    run_url = f"/deployments/{deployment['id']}/create_flow_run"
+    for parameters, reason in (
+            ({}, "Validation failed. Failure reason: 'name' is a required property"),
+            ({"name": 1}, "Validation failed for field 'name'. Failure reason: 1 is not of type 'string'"),
+            ({"name": "x", "n": "2"}, "Validation failed for field 'n'. Failure reason: '2' is not of type 'integer'")):
+        response = await client.post(run_url, json={"parameters": parameters})
+        assert (response.status_code, response.json()) == (409, {"detail": f"Error creating flow run: {reason}"})
+    assert (await client.post("/flow_runs/count")).json() == 0
+    ok = await client.post(run_url, json={"parameters": {"name": "x", "note": None}})  # optional: None allowed
+    assert ok.status_code == 201, ok.text
+    unchecked = await client.post(run_url, json={"parameters": {"name": 1}, "enforce_parameter_schema": False})
+    assert unchecked.status_code == 201, unchecked.text
+
+    url = f"/deployments/{deployment['id']}"
+    defaults = await client.patch(url, json={"parameters": {"n": 3}})  # defaults may leave required ones out
+    assert defaults.status_code == 204, defaults.text
+    bad = await client.patch(url, json={"parameters": {"n": "three"}})
+    assert (bad.status_code, bad.json()["detail"]) == (409, "Error updating deployment: Validation failed for field "
+                                                            "'n'. Failure reason: 'three' is not of type 'integer'")
+    narrower = {**SCHEMA, "properties": {**SCHEMA["properties"], "n": {"type": "string"}}}
+    assert (await client.patch(url, json={"parameter_openapi_schema": narrower})).status_code == 409  # n=3 kept
+    assert (await client.get(url)).json()["parameters"] == {"n": 3}
+    assert (await client.patch(url, json={"parameters": {"n": "three"},
+                                          "enforce_parameter_schema": False})).status_code == 204
+    assert (await client.post(run_url, json={"parameters": {"name": 1}})).status_code == 201  # no longer enforced
+
+    circular = {"type": "object", "properties": {"a": {"$ref": "#/definitions/A"}},
+                "definitions": {"A": {"$ref": "#/definitions/A"}}}
+    looping = await create_deployment(client, flow["id"], "looping", parameter_openapi_schema=circular)
+    response = await client.post(f"/deployments/{looping['id']}/create_flow_run", json={"parameters": {"a": 1}})
+    assert (response.status_code, response.json()) == (
+        422, {"detail": "Invalid schema: Unable to validate schema with circular references."})
