@@ -40,15 +40,23 @@ def dataclass_defaults(tp: Any) -> Callable[[Any], Any] | None:
 
     msgspec leaves such fields to the class attribute when it builds a dataclass, and its encoder
     then omits them; FastAPI would send them. Only type trees holding such dataclasses pay for it.
+    Fillers are remembered per type: routes share their models, and resolving a model's string
+    annotations again for every route was most of an app's start-up time.
     """
-    return _defaults_filler(tp, {})
+    seen: dict[Any, Any] = {}
+    fill = _defaults_filler(tp, seen)
+    _FILLERS.update(seen)  # every entry is complete now
+    return fill
 
 
 _PENDING: Any = object()
+_FILLERS: dict[Any, Callable[[Any], Any] | None] = {}
 
 
 def _defaults_filler(tp: Any, seen: dict[Any, Any]) -> Callable[[Any], Any] | None:
     tp = strip_annotated(tp)[0]
+    if tp in _FILLERS:
+        return _FILLERS[tp]
     if tp in seen:
         if seen[tp] is not _PENDING:
             return seen[tp]

@@ -51,8 +51,25 @@ def describable(tp: Any) -> Any:
         return tp
 
 
+_PROBLEMS: dict[Any, str | None] = {}
+
+
 def _problem(tp: Any) -> str | None:
-    """Why `tp` cannot be used (validated, encoded and put in the OpenAPI document), or None."""
+    """Why `tp` cannot be used (validated, encoded and put in the OpenAPI document), or None.
+
+    Remembered per type: an app's routes share their types (a filter model, `int | None`), and
+    describing a large model is most of the time it takes to add a route.
+    """
+    try:
+        return _PROBLEMS[tp]
+    except KeyError:
+        problem = _PROBLEMS[tp] = _find_problem(tp)
+        return problem
+    except TypeError:  # unhashable metadata in an `Annotated`: nothing to remember it by
+        return _find_problem(tp)
+
+
+def _find_problem(tp: Any) -> str | None:
     if _pydantic.uses_pydantic(tp):
         try:
             _pydantic.adapter(tp).json_schema()

@@ -31,6 +31,14 @@ def test_an_arbitrary_class_as_a_body_is_refused_naming_endpoint_and_parameter()
 def _takes_list_of_things(things: list[Thing] = Body()) -> None: ...
 
 
+def test_a_refused_type_is_refused_again_on_every_route_that_uses_it() -> None:
+    app = API()
+    for path in ("/first", "/second"):
+        with pytest.raises(FastAPIError, match=r"parameter 'things'.*Thing"):
+            app.post(path)(_takes_list_of_things)
+    assert [route.path for route in app.routes if route.path in ("/first", "/second")] == []
+
+
 def test_an_arbitrary_return_type_is_refused_with_the_way_out() -> None:
     app = API()
 
