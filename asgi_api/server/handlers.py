@@ -49,13 +49,14 @@ async def integrity_exception_handler(request: Request, exc: Exception) -> Respo
 
 
 async def invalid_value_exception_handler(request: Request, exc: Exception) -> Response:
-    """422 for a value the database refused. A datetime past year 9999 (or before year 1) once in UTC
-    is the one such value no schema bound catches: the body is searched for it, to name its field."""
+    """422 for a value the database refused. The body is searched for the values no schema bound
+    catches -- a datetime past year 9999 (or before year 1) once in UTC, an integer beyond 64 bits --
+    to name their fields."""
     logger.info("Value the database cannot hold in %s %s: %r", request.method, request.url.path, exc)
     document = _json_document(await request.body())
-    found = [(["body", *loc], text) for loc, text in _datetimes_beyond_utc(document, [])]
-    details: list[dict[str, Any]] = [{"type": "value_error", "loc": loc, "input": text,
-                "msg": "Value error, the datetime is out of range once converted to UTC"} for loc, text in found]
+    details: list[dict[str, Any]] = [{"type": "value_error", "loc": ["body", *loc], "input": value,
+                                      "msg": f"Value error, {problem}"}
+                                     for loc, value, problem in _beyond(document, [])]
     details = details or [{"type": "value_error", "loc": ["body"], "input": None,
                            "msg": "Value error, a value is out of the range the database can store"}]
     return JSONResponse({"exception_message": "Invalid request received.", "exception_detail": details,
@@ -69,15 +70,17 @@ def _json_document(body: bytes) -> Any:
         return None
 
 
-def _datetimes_beyond_utc(value: Any, loc: list[Any]) -> Iterator[tuple[list[Any], str]]:
-    """(where, text) of each string in a JSON document that reads as an RFC 3339 datetime whose
-    UTC instant falls outside years 1-9999."""
+def _beyond(value: Any, loc: list[Any]) -> Iterator[tuple[list[Any], Any, str]]:
+    """(where, value, problem) of each value in a JSON document the databases cannot take: an integer
+    beyond 64 bits, a string reading as an RFC 3339 datetime whose UTC instant is outside years 1-9999."""
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from _datetimes_beyond_utc(item, [*loc, key])
+            yield from _beyond(item, [*loc, key])
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _datetimes_beyond_utc(item, [*loc, index])
+            yield from _beyond(item, [*loc, index])
+    elif isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        yield loc, value, "the integer is out of the range the database can store"
     elif isinstance(value, str) and value[:4] in ("0001", "9999"):
         try:
             parsed = datetime.fromisoformat(value)
@@ -86,7 +89,7 @@ def _datetimes_beyond_utc(value: Any, loc: list[Any]) -> Iterator[tuple[list[Any
         except ValueError:
             pass
         except OverflowError:
-            yield loc, value
+            yield loc, value, "the datetime is out of range once converted to UTC"
 
 
 async def client_disconnect_handler(request: Request, exc: Exception) -> Response:

@@ -120,6 +120,14 @@ NAMED: list[tuple[str, str, Any, list[Any]]] = [
     ("filter before_ past 9999 in UTC", "/flow_runs/filter", time_filter(before_=UTC_OVERFLOW),
      ["body", "flow_runs", "start_time", "before_"]),
     ("log timestamp before 0001 in UTC", "/logs/", log(timestamp=UTC_UNDERFLOW), ["body", 0, "timestamp"]),
+    ("event occurred past 9999 in UTC", "/events", [{"id": "00000000-0000-4000-8000-000000000009",
+     "occurred": UTC_OVERFLOW, "event": "x", "resource": {"prefect.resource.id": "r"}}], ["body", 0, "occurred"]),
+    # integers past 64 bits in columns no schema bound covers
+    ("v2 limit 2^63", "/v2/concurrency_limits/", {"name": "big", "limit": INT64_OVERFLOW}, ["body", "limit"]),
+    ("v1 limit 2^63", "/concurrency_limits/", {"tag": "big", "concurrency_limit": INT64_OVERFLOW},
+     ["body", "concurrency_limit"]),
+    ("work pool limit 2^63", "/work_pools/", {"name": "big", "concurrency_limit": INT64_OVERFLOW},
+     ["body", "concurrency_limit"]),
 ]
 
 
