@@ -26,6 +26,7 @@ from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from asgi_api import _pydantic, params, request_body, type_check, validation
@@ -230,19 +231,26 @@ def response_scoped_dependency(dependency: Callable[..., Any]) -> Callable[..., 
 # --- solving a plan for one request --------------------------------------------------------------
 
 class Context:
-    """What one request shares across its dependencies: the request, caches, stacks, the body."""
+    """What one request shares across its dependencies: the request, caches, stacks, the body.
 
-    __slots__ = ("request", "cache", "response", "background", "request_stack", "response_stack",
-                 "overrides", "plans", "raw_body", "body", "query", "query_lists", "form")
+    The `Request` object is built only when something asks for it (a parameter, headers, the
+    body, an error handler): path and query values are read from the scope.
+    """
 
-    def __init__(self, request: Request, request_stack: AsyncExitStack | None, response_stack: AsyncExitStack | None,
-                 overrides: dict[Any, Any] | None, plans: dict[Any, Dependant]) -> None:
-        self.request = request
+    __slots__ = ("scope", "receive", "send", "connection", "cache", "response", "background", "request_stack",
+                 "response_stack", "overrides", "plans", "raw_body", "body", "query", "query_lists", "form")
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send, plans: dict[Any, Dependant],
+                 overrides: dict[Any, Any] | None = None, connection: HTTPConnection | None = None) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+        self.connection = connection
         self.cache: dict[Any, Any] = {}
         self.response: Response | None = None
         self.background: BackgroundTasks | None = None
-        self.request_stack = request_stack
-        self.response_stack = response_stack
+        self.request_stack: AsyncExitStack | None = None
+        self.response_stack: AsyncExitStack | None = None
         self.overrides = overrides
         self.plans = plans
         self.raw_body = b""
@@ -250,6 +258,13 @@ class Context:
         self.query: dict[str, str] | None = None
         self.query_lists: dict[str, list[str]] | None = None
         self.form: Any = None
+
+    @property
+    def request(self) -> Request:
+        """The request (a `WebSocket` on a WebSocket route), one object for all who ask."""
+        if self.connection is None:
+            self.connection = Request(self.scope, self.receive, self.send)
+        return self.connection  # type: ignore[return-value]
 
     def sub_response(self) -> Response:
         """The `Response` an endpoint may ask for to set headers, cookies or the status code."""
@@ -268,7 +283,7 @@ class Context:
         """Every value of each query parameter, in order (built only for routes that ask)."""
         if self.query_lists is None:
             self.query_lists = {}
-            parse_query(self.request.scope["query_string"], self.query_lists)
+            parse_query(self.scope["query_string"], self.query_lists)
         return self.query_lists
 
     def query_list(self, name: str) -> list[str]:
@@ -353,20 +368,20 @@ def solve_own(dependant: Dependant, context: Context, body: request_body.Body | 
               values: dict[str, Any], errors: list[Error]) -> tuple[dict[str, Any], list[Error]]:
     """`solve` for this level's own parameters, once its dependencies are in `values` (no awaiting:
     a plan without dependencies is solved without a coroutine)."""
-    request = context.request
     if dependant.path:
-        _collect(dependant.path, request.path_params.get, _no_list, values, errors)
+        _collect(dependant.path, context.scope.get("path_params", {}).get, _no_list, values, errors)
     if dependant.query:
         if context.query is None:
-            context.query = parse_query(request.scope["query_string"])
+            context.query = parse_query(context.scope["query_string"])
         _collect(dependant.query, context.query.get, context.query_list, values, errors)
     if dependant.header:
-        _collect(dependant.header, request.headers.get, request.headers.getlist, values, errors)
+        headers = context.request.headers
+        _collect(dependant.header, headers.get, headers.getlist, values, errors)
     if dependant.cookie:
-        _collect(dependant.cookie, request.cookies.get, _no_list, values, errors)
+        _collect(dependant.cookie, context.request.cookies.get, _no_list, values, errors)
     for name, kind in dependant.specials:
         if kind == "connection":
-            values[name] = request
+            values[name] = context.request
         elif kind == "response":
             values[name] = context.sub_response()
         elif kind == "scopes":
@@ -409,7 +424,7 @@ def _overridden(dependency: Dependant, context: Context) -> Dependant:
     plan = context.plans.get((replacement, dependency.name))
     if plan is None:
         plan = Dependant(replacement, name=dependency.name, use_cache=dependency.use_cache, scope=dependency.scope,
-                         path_names=set(context.request.path_params), parent_scopes=dependency.scopes)
+                         path_names=set(context.scope.get("path_params", ())), parent_scopes=dependency.scopes)
         plan.cache_key = dependency.cache_key
         context.plans[(replacement, dependency.name)] = plan
     return plan

@@ -79,7 +79,7 @@ class Body:
         raw = context.raw_body = await receive_body(context.request)
         if not raw:
             return
-        content_type = _content_type(context.request.scope["headers"])
+        content_type = _content_type(context.scope["headers"])
         if not (is_json(content_type) if content_type else not self.strict_content_type):
             context.body = _NotJson(raw)
             return

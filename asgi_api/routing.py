@@ -21,7 +21,6 @@ import msgspec
 from starlette import status
 from starlette._utils import get_route_path  # seam: starlette private _utils.get_route_path (path below root_path)
 from starlette.background import BackgroundTasks
-from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute, compile_path, get_name
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
@@ -188,42 +187,29 @@ class APIRoute(Route):
             exclude_defaults=response_model_exclude_defaults, exclude_none=response_model_exclude_none)
         self._override_plans: dict[Any, Dependant] = {}
         self.siblings: list[BaseRoute] = [self]  # the routes of the router holding this one
-        self.app = self.handle_request
+        self.app = self.handle
 
     def _content(self, content: Any) -> Any:
         return content if isinstance(content, str) else msgspec.json.decode(self._encode(content))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the method, then solve, call, respond - and turn exceptions into error responses."""
         if scope["method"] not in self.methods:
-            # Unlike Starlette, `Allow` names every method of the path, not just this route's: those of
-            # the routes of the most concrete path template matching it (`/pools/count` before
-            # `/pools/{name}`), as OpenAPI matches a URL to one path item.
-            path = get_route_path(scope)
-            matching = [route for route in self.siblings if isinstance(route, Route) and route.methods
-                        and route.path_regex.match(path)]
-            concrete = min(len(route.param_convertors) for route in matching)
-            allowed = {method for route in matching if len(route.param_convertors) == concrete
-                       for method in route.methods or ()}
-            raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
-        await self.app(scope, receive, send)
-
-    async def handle_request(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The ASGI app of the route: solve, call, respond - and turn exceptions into error responses."""
-        request = Request(scope, receive, send)
+            raise self._method_not_allowed(scope)
         provider = self.dependency_overrides_provider or scope.get("app")
         overrides = getattr(provider, "dependency_overrides", None)
+        context = Context(scope, receive, send, self._override_plans, overrides)
         sending = sent = False
         try:
             if self._stacks or overrides:
-                async with AsyncExitStack() as request_stack:
-                    async with AsyncExitStack() as response_stack:
-                        response = await self._respond(Context(request, request_stack, response_stack, overrides,
-                                                               self._override_plans))
+                async with AsyncExitStack() as context.request_stack:
+                    async with AsyncExitStack() as context.response_stack:
+                        response = await self._respond(context)
                     sending = True
                     await response(scope, receive, send)
                     sent = True
             else:
-                response = await self._respond(Context(request, None, None, None, self._override_plans))
+                response = await self._respond(context)
                 sending = True
                 await response(scope, receive, send)
         except Exception as exc:
@@ -234,8 +220,20 @@ class APIRoute(Route):
             handler = None if sending else find_handler(scope, exc)
             if handler is None:
                 raise
-            error_response = await run_handler(handler, request, exc)
+            error_response = await run_handler(handler, context.request, exc)
             await error_response(scope, receive, send)
+
+    def _method_not_allowed(self, scope: Scope) -> HTTPException:
+        # Unlike Starlette, `Allow` names every method of the path, not just this route's: those of
+        # the routes of the most concrete path template matching it (`/pools/count` before
+        # `/pools/{name}`), as OpenAPI matches a URL to one path item.
+        path = get_route_path(scope)
+        matching = [route for route in self.siblings if isinstance(route, Route) and route.methods
+                    and route.path_regex.match(path)]
+        concrete = min(len(route.param_convertors) for route in matching)
+        allowed = {method for route in matching if len(route.param_convertors) == concrete
+                   for method in route.methods or ()}
+        return HTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
 
     async def _respond(self, context: Context) -> Response:
         if self.body is not None:
@@ -326,9 +324,9 @@ class APIWebSocketRoute(WebSocketRoute):
     async def handle_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
         provider = self.dependency_overrides_provider or scope.get("app")
-        overrides = getattr(provider, "dependency_overrides", None)
-        async with AsyncExitStack() as request_stack, AsyncExitStack() as response_stack:
-            context = Context(websocket, request_stack, response_stack, overrides, self._override_plans)  # type: ignore[arg-type]
+        context = Context(scope, receive, send, self._override_plans,
+                          getattr(provider, "dependency_overrides", None), websocket)
+        async with AsyncExitStack() as context.request_stack, AsyncExitStack() as context.response_stack:
             values, errors = await solve(self.dependant, context, None)
             if errors:
                 reason = json.dumps(errors, default=str)
