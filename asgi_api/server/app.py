@@ -38,7 +38,7 @@ from asgi_api.server.services.event_retention import EventRetention
 from asgi_api.server.services.late_runs import LateRuns
 from asgi_api.server.services.pause_expirations import PauseExpirations
 from asgi_api.server.services.scheduler import Scheduler
-from asgi_api.server.settings import Settings
+from asgi_api.server.settings import Settings, ui_directory
 from asgi_api.server.ui import normalise_base_path, prepare_ui_directory
 from asgi_api.server.versions import API_VERSION, enforce_minimum_version
 from asgi_api.staticfiles import SPAStaticFiles
@@ -46,7 +46,6 @@ from asgi_api.staticfiles import SPAStaticFiles
 logger = logging.getLogger("asgi_api.server")
 
 API_TITLE = "asgi_api REST API"
-UI_SOURCE = Path(__file__).resolve().parent / "static"
 _APP_CACHE: dict[tuple[Settings, bool], API] = {}
 
 
@@ -157,14 +156,17 @@ def create_app(settings: Settings | None = None, ephemeral: bool = False, ignore
 
 
 def _serve_ui(app: API, settings: Settings) -> None:
-    """The UI at `ui_serve_base`: a copy of `asgi_api/server/static/` made for that base path, served as a
-    single-page app, and `ui-settings` telling it where the API is and how to authenticate."""
-    if not (UI_SOURCE / "index.html").is_file():
-        logger.warning("No UI in %s: serving the API only", UI_SOURCE)
+    """The UI at `ui_serve_base`: a copy of the UI build `settings.ui` names (by default
+    `asgi_api/server/static/`) made for that base path, served as a single-page app, and
+    `ui-settings` telling it where the API is and how to authenticate. Prefect's own UI build
+    reads the same `ui-settings` and carries the same placeholder, so it is served the same way."""
+    source = ui_directory(settings.ui)
+    if source is None:
+        logger.warning("No UI in %s: serving the API only", settings.ui)
         return
     base = normalise_base_path(settings.ui_serve_base)
-    directory = prepare_ui_directory(UI_SOURCE, settings.ui_static_dir or Path(settings.home) / "ui",
-                                     settings.ui_serve_base, f"{__version__}+{_fingerprint(UI_SOURCE)}")
+    directory = prepare_ui_directory(source, settings.ui_static_dir or Path(settings.home) / "ui",
+                                     settings.ui_serve_base, f"{__version__}+{_fingerprint(source)}")
 
     @app.get(f"{base}/ui-settings", include_in_schema=False)
     async def ui_settings() -> dict[str, Any]:

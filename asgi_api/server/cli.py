@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--keep-alive-timeout", type=int, metavar="SECONDS",
                        help="close idle keep-alive connections after this many seconds "
                             f"(default {_DEFAULTS.keep_alive_timeout}; env {PREFIX}KEEP_ALIVE_TIMEOUT)")
+    serve.add_argument("--ui", metavar="UI",
+                       help="which UI: asgi_api (default), prefect (Prefect's own, from the prefect package installed "
+                            f"beside this one) or the directory of a UI build (env {PREFIX}UI)")
     serve.add_argument("--no-ui", dest="ui_enabled", action="store_const", const=False,
                        help=f"serve the API only (env {PREFIX}UI_ENABLED=false)")
     serve.add_argument("--no-services", dest="services_enabled", action="store_const", const=False,
@@ -115,7 +118,7 @@ def _import_server(import_: Callable[[], Any], command: str) -> Any:
 
 def _serve(args: argparse.Namespace) -> int:
     overrides = {"host": args.host, "port": args.port, "keep_alive_timeout": args.keep_alive_timeout,
-                 "ui_enabled": args.ui_enabled, "services_enabled": args.services_enabled}
+                 "ui": args.ui, "ui_enabled": args.ui_enabled, "services_enabled": args.services_enabled}
     settings = _settings(args.database_url, **overrides)
     if args.workers < 1:
         raise _CommandError(f"--workers must be at least 1, got {args.workers}")

@@ -6,6 +6,7 @@ validated when they are read; a bad one stops start-up with an error naming its 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from collections.abc import Mapping
@@ -31,6 +32,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 4200
     keep_alive_timeout: Annotated[int, msgspec.Meta(ge=1)] = 5  # seconds an idle connection stays open
     ui_enabled: bool = True
+    # Which UI: "asgi_api" (this package's), "prefect" (the build inside the installed `prefect`
+    # package, as Prefect's own server serves it) or the directory of a UI build.
+    ui: str = "asgi_api"
     ui_serve_base: str = "/"
     ui_static_dir: str = ""  # empty: a cache directory under `home`
     api_auth_string: str | None = None
@@ -71,6 +75,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         if scheme not in _DATABASE_SCHEMES:
             raise SettingsError(f"{PREFIX}DATABASE_URL: unsupported scheme {scheme!r}; "
                                 f"expected one of {', '.join(_DATABASE_SCHEMES)}")
+        if settings.ui_enabled and ui_directory(settings.ui) is None:
+            raise SettingsError(f"{PREFIX}UI: {settings.ui!r} is no UI: give asgi_api, prefect (with a `prefect` "
+                                "package installed beside this one) or a directory holding a UI build's index.html")
         if not settings.ui_serve_base.startswith("/"):
             raise SettingsError(f"{PREFIX}UI_SERVE_BASE: must start with '/', got {settings.ui_serve_base!r}")
         return settings
@@ -86,6 +93,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             values["api_auth_string"] = "********"
         values["database_url"] = mask_url(values["database_url"])
         return values
+
+
+def ui_directory(ui: str) -> Path | None:
+    """The directory of the UI build `ui` names, or None when there is none. "prefect" is found
+    without importing the package (importing Prefect takes seconds and configures logging)."""
+    if ui == "asgi_api":
+        directory = Path(__file__).resolve().parent / "static"
+    elif ui == "prefect":
+        spec = importlib.util.find_spec("prefect")
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        directory = Path(next(iter(spec.submodule_search_locations))) / "server" / "ui"
+    else:
+        directory = Path(ui).expanduser()
+    return directory.resolve() if (directory / "index.html").is_file() else None
 
 
 _MASK = "********"

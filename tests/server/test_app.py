@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import shutil
 from pathlib import Path
 
 import anyio
@@ -13,7 +14,7 @@ from asgi_api import APIRouter, Depends
 from asgi_api.server import services
 from asgi_api.server.api import API_ROUTERS
 from asgi_api.server.app import create_api_app, create_app
-from asgi_api.server.settings import Settings
+from asgi_api.server.settings import Settings, SettingsError
 from asgi_api.server.versions import API_VERSION
 
 
@@ -180,20 +181,20 @@ def test_services_run_unless_disabled_or_ephemeral(tmp_path: Path, monkeypatch: 
 
 
 @pytest.fixture
-def ui_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A one-page UI whose links carry the base-path placeholder, in place of asgi_api/static."""
+def ui_source(tmp_path: Path) -> Path:
+    """A one-page UI whose links carry the base-path placeholder (served with `ASGI_API_UI` = it)."""
     source = tmp_path / "ui-source"
     (source / "assets").mkdir(parents=True)
     (source / "index.html").write_text(
         '<script src="/PREFECT_UI_SERVE_BASE_REPLACE_PLACEHOLDER/assets/app.js"></script>')
     (source / "assets" / "app.js").write_text("console.log('ui')")
-    monkeypatch.setattr("asgi_api.server.app.UI_SOURCE", source)
     return source
 
 
 @pytest.mark.parametrize(("base", "prefix"), [("/", ""), ("/prefix/", "/prefix")])
 def test_the_ui_is_served_at_its_base_path(tmp_path: Path, ui_source: Path, base: str, prefix: str) -> None:
-    settings = Settings.load({"ASGI_API_HOME": str(tmp_path / "home"), "ASGI_API_UI_SERVE_BASE": base})
+    settings = Settings.load({"ASGI_API_HOME": str(tmp_path / "home"), "ASGI_API_UI_SERVE_BASE": base,
+                              "ASGI_API_UI": str(ui_source)})
     with TestClient(create_app(settings, ignore_cache=True)) as client:
         index = client.get(f"{prefix}/")
         assert index.status_code == 200
@@ -209,7 +210,7 @@ def test_the_ui_is_served_at_its_base_path(tmp_path: Path, ui_source: Path, base
 
 def test_ui_settings_announce_basic_auth_and_csrf(tmp_path: Path, ui_source: Path) -> None:
     settings = Settings.load({"ASGI_API_HOME": str(tmp_path), "ASGI_API_API_AUTH_STRING": "admin:pass",
-                              "ASGI_API_CSRF_ENABLED": "true"})
+                              "ASGI_API_CSRF_ENABLED": "true", "ASGI_API_UI": str(ui_source)})
     with TestClient(create_app(settings, ignore_cache=True)) as client:
         assert client.get("/ui-settings").json()["auth"] == "BASIC"
         assert client.get("/ui-settings").json()["csrf_enabled"] is True
@@ -218,7 +219,7 @@ def test_ui_settings_announce_basic_auth_and_csrf(tmp_path: Path, ui_source: Pat
 @pytest.mark.parametrize(("environ", "ephemeral"), [({"ASGI_API_UI_ENABLED": "false"}, False), ({}, True)])
 def test_no_ui_when_disabled_or_ephemeral(tmp_path: Path, ui_source: Path, environ: dict[str, str],
                                           ephemeral: bool) -> None:
-    settings = Settings.load({"ASGI_API_HOME": str(tmp_path), **environ})
+    settings = Settings.load({"ASGI_API_HOME": str(tmp_path), "ASGI_API_UI": str(ui_source), **environ})
     with TestClient(create_app(settings, ephemeral=ephemeral, ignore_cache=True)) as client:
         assert client.get("/").status_code == 404
         assert client.get("/api/health").json() is True
@@ -243,12 +244,31 @@ def test_the_lifespan_opens_and_migrates_the_database(tmp_path: Path) -> None:
 
 
 def test_an_edited_ui_is_copied_again(tmp_path: Path, ui_source: Path) -> None:
-    settings = Settings.load({"ASGI_API_HOME": str(tmp_path / "home")})
+    settings = Settings.load({"ASGI_API_HOME": str(tmp_path / "home"), "ASGI_API_UI": str(ui_source)})
     with TestClient(create_app(settings, ignore_cache=True)) as client:
         assert client.get("/assets/app.js").text == "console.log('ui')"
     (ui_source / "assets" / "app.js").write_text("console.log('edited')")
     with TestClient(create_app(settings, ignore_cache=True)) as client:
         assert client.get("/assets/app.js").text == "console.log('edited')"
+
+
+def test_the_ui_is_prefects_own_build_from_an_installed_prefect(tmp_path: Path, ui_source: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ASGI_API_UI=prefect` serves the UI build inside the `prefect` package the import system
+    finds (here a package holding `ui_source` as its `server/ui`); none found stops start-up."""
+    site = tmp_path / "site"
+    shutil.copytree(ui_source, site / "prefect" / "server" / "ui")
+    (site / "prefect" / "__init__.py").write_text("raise ImportError('found, never imported')")
+    with pytest.raises(SettingsError, match="ASGI_API_UI: 'prefect' is no UI"):
+        Settings.load({"ASGI_API_HOME": str(tmp_path), "ASGI_API_UI": "prefect"})
+    monkeypatch.syspath_prepend(str(site))
+    settings = Settings.load({"ASGI_API_HOME": str(tmp_path), "ASGI_API_UI": "prefect"})
+    with TestClient(create_app(settings, ignore_cache=True)) as client:
+        assert 'src="/assets/app.js"' in client.get("/").text
+    with pytest.raises(SettingsError, match="ASGI_API_UI: 'nowhere' is no UI"):
+        Settings.load({"ASGI_API_HOME": str(tmp_path), "ASGI_API_UI": "nowhere"})
+    # With the UI off, no UI needs to be found.
+    assert Settings.load({"ASGI_API_UI": "nowhere", "ASGI_API_UI_ENABLED": "false"}).ui == "nowhere"
 
 
 @pytest.mark.parametrize("module", ["asgi_api.server.api", "asgi_api.server", "asgi_api.server.app",

@@ -23,16 +23,19 @@ router = APIRouter(prefix="/ui", tags=["UI"])
 
 @router.post("/flow_runs/history")
 async def read_flow_run_history(
-    sort: FlowRunSort = Body(FlowRunSort.EXPECTED_START_TIME_DESC),
-    limit: Annotated[int, msgspec.Meta(ge=0, le=1000)] = Body(1000),
-    offset: Offset = Body(0),
+    sort: FlowRunSort | None = Body(None),
+    limit: Annotated[int, msgspec.Meta(ge=0, le=1000)] | None = Body(None),
+    offset: Offset | None = Body(None),
     flows: FlowFilter | None = Body(None),
     flow_runs: FlowRunFilter | None = Body(None),
     task_runs: TaskRunFilter | None = Body(None),
     session: Session = Depends(read_session),
 ) -> list[SimpleFlowRun]:
-    """One point per flow run: when it started, how long it ran, how late it was."""
-    return await dashboards.flow_run_points(session, (flows, flow_runs, task_runs), sort, limit, offset)
+    """One point per flow run: when it started, how long it ran, how late it was. A null `sort`,
+    `limit` or `offset` (Prefect's UI sends `"limit": null`) takes the default."""
+    return await dashboards.flow_run_points(session, (flows, flow_runs, task_runs),
+                                            sort or FlowRunSort.EXPECTED_START_TIME_DESC,
+                                            1000 if limit is None else limit, offset or 0)
 
 
 @router.post("/task_runs/dashboard/counts")

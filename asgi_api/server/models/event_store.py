@@ -111,26 +111,26 @@ def _bucket(dialect: str, since: datetime, seconds: float) -> sa.ColumnElement[A
 
 
 def _where(dialect: str, event_filter: EventFilter, since: datetime, until: datetime) -> sa.ColumnElement[bool]:
+    """As in Prefect, an empty list filters nothing (Prefect's UI sends `"prefix": []`)."""
     names, ids = event_filter.event, event_filter.id
     conditions: list[sa.ColumnElement[bool] | None] = [_c.occurred >= since, _c.occurred <= until]
     if names is not None:
         conditions += [
-            None if names.prefix is None else sa.or_(sa.false(), *(_prefixed(_c.event, p) for p in names.prefix)),
-            None if names.exclude_prefix is None else sa.not_(sa.or_(sa.false(), *(
-                _prefixed(_c.event, p) for p in names.exclude_prefix))),
-            filters.any_of(_c.event, names.name),
-            filters.none_of(_c.event, names.exclude_name),
+            None if not names.prefix else sa.or_(*(_prefixed(_c.event, p) for p in names.prefix)),
+            None if not names.exclude_prefix else sa.not_(sa.or_(*(_prefixed(_c.event, p)
+                                                                   for p in names.exclude_prefix))),
+            filters.any_of(_c.event, names.name or None),
+            filters.none_of(_c.event, names.exclude_name or None),
         ]
     if ids is not None:
-        conditions.append(filters.any_of(_c.id, ids.id))
+        conditions.append(filters.any_of(_c.id, ids.id or None))
     conditions.append(_resource(event_filter.resource))
-    if event_filter.related is not None and event_filter.related.id is not None:
+    if event_filter.related is not None and event_filter.related.id:
         conditions.append(filters.tags_any(dialect, _c.related_ids, event_filter.related.id))
     any_resource = event_filter.any_resource
     if any_resource is not None:
-        related_ids = None if any_resource.id is None else filters.tags_any(dialect, _c.related_ids, any_resource.id)
-        related_prefixes = None if any_resource.id_prefix is None else _related_prefixed(dialect,
-                                                                                          any_resource.id_prefix)
+        related_ids = None if not any_resource.id else filters.tags_any(dialect, _c.related_ids, any_resource.id)
+        related_prefixes = None if not any_resource.id_prefix else _related_prefixed(dialect, any_resource.id_prefix)
         conditions.append(filters.combine(Operator.or_, [_resource(any_resource), related_ids, related_prefixes]))
     return filters.where(filters.combine(Operator.and_, conditions))
 
@@ -139,9 +139,9 @@ def _resource(criterion: EventResourceFilter | None) -> sa.ColumnElement[bool] |
     if criterion is None:
         return None
     return filters.combine(Operator.and_, [
-        filters.any_of(_c.resource_id, criterion.id),
-        None if criterion.id_prefix is None else sa.or_(sa.false(), *(
-            _prefixed(_c.resource_id, prefix) for prefix in criterion.id_prefix)),
+        filters.any_of(_c.resource_id, criterion.id or None),
+        None if not criterion.id_prefix else sa.or_(*(_prefixed(_c.resource_id, prefix)
+                                                      for prefix in criterion.id_prefix)),
     ])
 
 

@@ -72,6 +72,9 @@ async def test_lateness_and_history_points(client: httpx.AsyncClient) -> None:
     points = await _post(client, "/ui/flow_runs/history", {"sort": "EXPECTED_START_TIME_ASC"})
     assert [point["id"] for point in points] == [scheduled["id"], finished["id"]]
     assert set(points[0]) == {"id", "state_type", "timestamp", "duration", "lateness"}
+    # Prefect's UI sends nulls for the defaults.
+    defaults = await _post(client, "/ui/flow_runs/history", {"sort": None, "limit": None, "offset": None})
+    assert [point["id"] for point in defaults] == [finished["id"], scheduled["id"]]  # EXPECTED_START_TIME_DESC
     assert (await client.post("/ui/flow_runs/history", json={"limit": 1001})).status_code == 422
 
 

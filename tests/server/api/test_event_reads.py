@@ -71,6 +71,13 @@ async def test_emitted_events_are_found(client: httpx.AsyncClient) -> None:
     assert await ids({"id": {"id": [second["id"]]}}) == [second["id"]]
     window = {"since": (now - timedelta(seconds=90)).isoformat(), "until": (now - timedelta(seconds=45)).isoformat()}
     assert await ids({"occurred": window}) == [second["id"]]
+    # Empty lists filter nothing, as in Prefect (its UI's event feed sends them).
+    empty = {"any_resource": {"id": [], "id_prefix": []}, "resource": {"id": [], "id_prefix": []},
+             "event": {"prefix": [], "name": [], "exclude_prefix": [], "exclude_name": []}, "related": {"id": []},
+             "id": {"id": []}}
+    assert len(await ids(empty)) == 3
+    count = await client.post("/events/count-by/event", json={"filter": empty})
+    assert sum(item["count"] for item in count.json()) == 3, count.text
 
 
 async def test_pages(client: httpx.AsyncClient) -> None:
