@@ -22,6 +22,7 @@ from asgi_api.server.api import (
     flows,
     logs,
     root,
+    saved_searches,
     task_run_states,
     task_runs,
     ui,
@@ -35,6 +36,6 @@ API_ROUTERS: list[APIRouter] = [
     event_reads.router, concurrency.router, concurrency_limits.router, artifacts.router,
     block_types.router, block_schemas.router, block_schemas.capabilities_router, block_documents.router,
     flows.router, flow_runs.router, flow_run_inputs.router, deployments.router, workers.router,
-    work_queues.router, flow_run_states.router,
+    work_queues.router, saved_searches.router, flow_run_states.router,
     task_runs.router, task_run_states.router, ui.router,
 ]

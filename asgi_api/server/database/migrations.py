@@ -75,6 +75,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # `_create` also adds flow_run's new index by work queue.
     Migration(8, "work pools, queues and workers", _create_tables("work_pool", "work_queue", "worker", "flow_run")),
     Migration(9, "blocks", _create_tables("block_type", "block_schema", "block_document", "block_document_reference")),
+    Migration(10, "saved searches", _create_tables("saved_search")),
 )
 
 

@@ -358,3 +358,9 @@ block_document_reference = _stored_object(
     sa.Column("reference_block_document_id", sa.Uuid, sa.ForeignKey("block_document.id", ondelete="CASCADE"),
               nullable=False, index=True),
 )
+
+saved_search = _stored_object(
+    "saved_search",
+    sa.Column("name", sa.String, nullable=False, unique=True),
+    sa.Column("filters", JSONValue, nullable=False),
+)
