@@ -151,9 +151,7 @@ def _prefixed(column: sa.ColumnElement[str], prefix: str) -> sa.ColumnElement[bo
 
 
 def _related_prefixed(dialect: str, prefixes: list[str]) -> sa.ColumnElement[bool]:
-    """One of the related resources' ids starts with one of `prefixes` (none: no event matches)."""
-    if not prefixes:
-        return sa.false()  # an EXISTS with no condition on the elements would select from no table
+    """One of the related resources' ids starts with one of `prefixes` (at least one)."""
     if dialect == "postgresql":
         elements = sa.func.jsonb_array_elements_text(_c.related_ids).table_valued("value")
     else:
