@@ -4,12 +4,13 @@ import * as api from "./api.js";
 import * as router from "./router.js";
 import { fill, h, notFound } from "./ui.js";
 import { dashboardView } from "./views/dashboard.js";
-import { deploymentView, workPoolView } from "./views/deployments.js";
+import { deploymentsView, deploymentView } from "./views/deployments.js";
 import { flowsView, flowView } from "./views/flows.js";
 import { runsView } from "./views/runs.js";
 import { runView } from "./views/run.js";
 import { taskRunView } from "./views/taskrun.js";
 import { variablesView } from "./views/variables.js";
+import { workPoolsView, workPoolView } from "./views/workpools.js";
 
 router.add("/", dashboardView);
 router.add("/dashboard", dashboardView);
@@ -20,7 +21,9 @@ router.add("/runs", runsView);
 router.add("/runs/flow-run/:id", runView);
 router.add("/runs/task-run/:id", taskRunView);
 router.add("/runs/:id", runView);
+router.add("/deployments", deploymentsView);
 router.add("/deployments/deployment/:id", deploymentView);
+router.add("/work-pools", workPoolsView);
 router.add("/work-pools/work-pool/:name", workPoolView);
 router.add("/variables", variablesView);
 
