@@ -21,7 +21,7 @@ from urllib.parse import unquote_plus
 from weakref import WeakKeyDictionary
 
 import anyio
-from anyio.lowlevel import RunVar
+from anyio.lowlevel import RunVar, checkpoint_if_cancelled
 from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
@@ -31,6 +31,7 @@ from starlette.websockets import WebSocket
 
 from asgi_api import _pydantic, params, request_body, type_check, validation
 from asgi_api.concurrency import contextmanager_in_threadpool
+from asgi_api.exceptions import DependencyScopeError
 from asgi_api.request_body import BodyField, FormField, is_upload_annotation
 from asgi_api.security.base import SecurityBase
 from asgi_api.security.oauth2 import SecurityScopes
@@ -121,6 +122,11 @@ class Dependant:
         if isinstance(default, (params.Param, params.DependsMarker)):
             marker, default = default, getattr(default, "default", params.UNSET)
         if isinstance(marker, params.DependsMarker):
+            if marker.scope == "function" and self.kind in ("async_gen", "sync_gen") and self.scope != "function":
+                # Its value would be closed while this one, still open, uses it.
+                raise DependencyScopeError(
+                    f'The dependency "{getattr(self.call, "__name__", "<unnamed_callable>")}" has a scope of '
+                    '"request", it cannot depend on dependencies with scope "function".')
             call = marker.dependency if marker.dependency is not None else base
             self.dependencies.append(Dependant.of_marker(marker, call, name, path_names, self.scopes))
             return
@@ -238,7 +244,8 @@ class Context:
     """
 
     __slots__ = ("scope", "receive", "send", "connection", "cache", "response", "background", "request_stack",
-                 "response_stack", "overrides", "plans", "raw_body", "body", "query", "query_lists", "form")
+                 "response_stack", "overrides", "plans", "raw_body", "body", "query", "query_lists", "form",
+                 "cleanup_scope")
 
     def __init__(self, scope: Scope, receive: Receive, send: Send, plans: dict[Any, Dependant],
                  overrides: dict[Any, Any] | None = None, connection: HTTPConnection | None = None) -> None:
@@ -258,6 +265,18 @@ class Context:
         self.query: dict[str, str] | None = None
         self.query_lists: dict[str, list[str]] | None = None
         self.form: Any = None
+        self.cleanup_scope: anyio.CancelScope | None = None
+
+    def shielded_cleanup(self, manager: AbstractAsyncContextManager[Any]) -> _ShieldedExit:
+        """`manager` (an async generator dependency) with a cleanup that cancellation cannot cut short.
+
+        Every such cleanup shields one cancel scope, entered in the request stack before the first
+        of them, so a dependency's own scopes (a task group around its `yield`) still nest in it.
+        """
+        if self.cleanup_scope is None:
+            assert self.request_stack is not None
+            self.cleanup_scope = self.request_stack.enter_context(anyio.CancelScope())
+        return _ShieldedExit(manager, self.cleanup_scope)
 
     @property
     def request(self) -> Request:
@@ -297,6 +316,28 @@ class Context:
             return json.loads(self.raw_body) if self.raw_body else None
         except (ValueError, RecursionError):
             return self.raw_body.decode("utf-8", "replace")
+
+
+class _ShieldedExit:
+    """An async context manager whose exit runs with `scope` shielded from cancellation."""
+
+    __slots__ = ("manager", "scope")
+
+    def __init__(self, manager: AbstractAsyncContextManager[Any], scope: anyio.CancelScope) -> None:
+        self.manager = manager
+        self.scope = scope
+
+    async def __aenter__(self) -> Any:
+        return await self.manager.__aenter__()
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        shielded, self.scope.shield = self.scope.shield, True
+        try:
+            suppress = await self.manager.__aexit__(*exc_info)
+        finally:
+            self.scope.shield = shielded
+        await checkpoint_if_cancelled()  # a cancellation held back during the cleanup goes on from here
+        return suppress
 
 
 def parse_query(query_string: bytes, lists: dict[str, list[str]] | None = None) -> dict[str, str]:
@@ -474,7 +515,7 @@ async def _call(dependant: Dependant, values: dict[str, Any], context: Context,
     assert stack is not None, "generator dependencies need the route's exit stacks"
     if kind in ("async_gen", "sync_gen"):
         manager: AbstractAsyncContextManager[Any] = (
-            contextlib.asynccontextmanager(target)(**values) if kind == "async_gen"
+            context.shielded_cleanup(contextlib.asynccontextmanager(target)(**values)) if kind == "async_gen"
             else contextmanager_in_threadpool(contextlib.contextmanager(target)(**values)))
         return await stack.enter_async_context(_holding(semaphore, manager) if semaphore else manager)
     result = target(**values)

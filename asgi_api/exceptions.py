@@ -8,8 +8,8 @@ from typing import Any
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.exceptions import WebSocketException
 
-__all__ = ["FastAPIDeprecationWarning", "FastAPIError", "HTTPException", "RequestValidationError",
-           "ResponseValidationError", "WebSocketException", "WebSocketRequestValidationError"]
+__all__ = ["DependencyScopeError", "FastAPIDeprecationWarning", "FastAPIError", "HTTPException",
+           "RequestValidationError", "ResponseValidationError", "WebSocketException", "WebSocketRequestValidationError"]
 
 
 class FastAPIDeprecationWarning(UserWarning):
@@ -65,3 +65,7 @@ class FastAPIError(RuntimeError):
 
     Named as FastAPI's, so code that catches it ports unchanged.
     """
+
+
+class DependencyScopeError(FastAPIError):
+    """A dependency kept open for the whole request that needs one closed before the response."""

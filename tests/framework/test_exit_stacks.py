@@ -141,3 +141,72 @@ async def test_error_closing_a_request_dependency_after_the_response_is_logged(c
     result = await Recorder([])(app, "GET", "/x")
     assert result["status"] == 200 and result["body"] == b"1"
     assert "cleanup failed" in caplog.text
+
+
+@pytest.mark.parametrize("scope", ["function", "request"])
+@pytest.mark.parametrize("sync", [False, True])
+async def test_a_cancelled_request_still_runs_cleanups_to_their_end_in_order(scope: str, sync: bool) -> None:
+    """A client gone mid-request cancels the endpoint, never a cleanup that awaits (a rollback)."""
+    import anyio
+    import anyio.from_thread
+
+    events: list[str] = []
+    outside = anyio.CancelScope()
+
+    async def outer() -> AsyncIterator[None]:
+        events.append("outer enter")
+        try:
+            yield
+        finally:
+            await anyio.sleep(0.01)
+            events.append("outer cleanup")
+
+    def inner_sync() -> Iterator[None]:
+        try:
+            yield
+        finally:
+            anyio.from_thread.run(anyio.sleep, 0.01)
+            events.append("inner cleanup")
+
+    async def inner_async() -> AsyncIterator[None]:
+        try:
+            async with anyio.create_task_group() as group:  # a scope of its own around the yield
+                try:
+                    yield
+                finally:
+                    group.cancel_scope.cancel()
+        finally:
+            await anyio.sleep(0.01)
+            events.append("inner cleanup")
+
+    app = API()
+
+    @app.get("/", dependencies=[Depends(outer, scope=scope), Depends(inner_sync if sync else inner_async, scope=scope)])
+    async def endpoint() -> str:
+        outside.cancel()
+        await anyio.sleep(0)
+        pytest.fail("the endpoint is cancelled")  # pragma: no cover
+
+    with anyio.fail_after(5), outside:
+        await Recorder(events)(app, "GET", "/")
+    assert outside.cancelled_caught
+    assert events == ["outer enter", "inner cleanup", "outer cleanup"]
+
+
+def test_a_request_scoped_generator_cannot_use_a_function_scoped_one() -> None:
+    from asgi_api.exceptions import DependencyScopeError, FastAPIError
+
+    def session() -> Iterator[str]:
+        yield "s"
+
+    def repository(db: str = Depends(session, scope="function")) -> Iterator[str]:
+        yield db
+
+    def plain(db: str = Depends(session, scope="function")) -> str:
+        return db
+
+    app = API()
+    with pytest.raises(DependencyScopeError, match='"repository" has a scope of "request", it cannot depend'):
+        app.get("/broken")(lambda repo=Depends(repository): repo)
+    assert issubclass(DependencyScopeError, FastAPIError)
+    app.get("/fine")(lambda value=Depends(plain), repo=Depends(repository, scope="function"): value)
