@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -15,6 +16,7 @@ from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope, Send
 
 from asgi_api.exception_handlers import DEFAULT_HANDLERS
+from asgi_api.frontend import Fallback, check_dir_for
 from asgi_api.openapi import docs
 from asgi_api.openapi.schema import get_openapi, unique_id
 from asgi_api.params import DependsMarker
@@ -235,6 +237,12 @@ class API(Starlette):
     def route(self, path: str, methods: list[str] | None = None, name: str | None = None,
               include_in_schema: bool = True) -> Callable[[Any], Any]:
         return self.router.route(path, methods, name, include_in_schema)
+
+    def frontend(self, path: str, *, directory: str | os.PathLike[str], fallback: Fallback = "auto",
+                 check_dir: bool | Literal["auto"] = "auto") -> None:
+        """Serve a built frontend's files below `path`, after every route (see `asgi_api.frontend`)."""
+        self.router.frontend(path, directory=directory, fallback=fallback,
+                             check_dir=check_dir_for(directory, check_dir))
 
     def on_event(self, event_type: str) -> Callable[[Any], Any]:
         """Decorator: run a function at start-up or shut-down (prefer `lifespan=`)."""

@@ -11,6 +11,7 @@ import collections.abc
 import inspect
 import json
 import logging
+import os
 import types
 import typing
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -32,6 +33,7 @@ from asgi_api.dependencies import Context, Dependant, call, path_param_names, re
 from asgi_api.encoders import jsonable_encoder
 from asgi_api.exception_handlers import find_handler, run_handler
 from asgi_api.exceptions import HTTPException, RequestValidationError
+from asgi_api.frontend import Fallback, Frontend, FrontendFiles, Frontends, check_dir_for, join_paths
 from asgi_api.params import UNSET, DependsMarker
 from asgi_api.request_body import FormBody, body_reader
 from asgi_api.responses import JSONResponse, body_allowed
@@ -438,6 +440,18 @@ class APIRouter(Router):
 
         return decorator
 
+    def frontend(self, path: str, *, directory: str | os.PathLike[str], fallback: Fallback = "auto",
+                 check_dir: bool | typing.Literal["auto"] = "auto") -> None:
+        """Serve a built frontend's files below `path`, after every route (see `asgi_api.frontend`)."""
+        files = FrontendFiles(directory, fallback, check_dir_for(directory, check_dir))
+        self._add_frontend(Frontend(join_paths(self.prefix, path), files, self.dependencies,
+                                    self.dependency_overrides_provider))
+
+    def _add_frontend(self, frontend: Frontend) -> None:
+        if not isinstance(self.default, Frontends):
+            self.default = Frontends(self.default)
+        self.default.add(frontend)
+
     def add_api_route(
         self,
         path: str,
@@ -575,6 +589,10 @@ class APIRouter(Router):
         assert not prefix or (prefix.startswith("/") and not prefix.endswith("/")), \
             "A path prefix must start with '/' and must not end with '/'"
         assert router is not self, "Cannot include a router into itself"
+        if isinstance(router.default, Frontends):
+            for frontend in router.default.frontends:
+                self._add_frontend(frontend.included(self.prefix + prefix, [*self.dependencies, *(dependencies or [])],
+                                                     self.dependency_overrides_provider))
         self.on_startup.extend(router.on_startup)
         self.on_shutdown.extend(router.on_shutdown)
         self._lifespans.extend(router._lifespans)
