@@ -160,8 +160,8 @@ class Frontend:
         self.dependencies = list(dependencies)
         self.dependency_overrides_provider = dependency_overrides_provider
         # The dependencies are solved as for a route (422s, overrides, yield cleanup, background tasks).
-        self.route = APIRoute(path, self._serve, dependencies=self.dependencies, include_in_schema=False,
-                              dependency_overrides_provider=dependency_overrides_provider)
+        self.route = APIRoute(path, self._serve, methods=["GET", "HEAD"], dependencies=self.dependencies,
+                              include_in_schema=False, dependency_overrides_provider=dependency_overrides_provider)
 
     def included(self, prefix: str, dependencies: Sequence[DependsMarker], provider: Any) -> Frontend:
         """This frontend as a router including its router sees it: under `prefix`, behind `dependencies`."""
@@ -202,7 +202,7 @@ class Frontends:
                 if path is None:
                     continue
                 if scope["method"] in ("GET", "HEAD"):
-                    await frontend.route.handle_request(scope, receive, send)
+                    await frontend.route.handle(scope, receive, send)
                 else:  # 405 for a file, 404 otherwise: no dependency runs
                     await frontend.files.respond(path, scope)
                 return
