@@ -13,13 +13,15 @@ from collections.abc import Sequence
 from typing import NamedTuple
 from uuid import UUID
 
-from asgi_api.server.database import Session
+import sqlalchemy as sa
+
+from asgi_api.server.database import Session, tables
 from asgi_api.server.database.session import Row
 from asgi_api.server.exceptions import ObjectNotFoundError
 from asgi_api.server.models.states import FLOW_RUNS, TASK_RUNS, RunKind, enter_state, read_run
-from asgi_api.server.orchestration import FLOW_RUN_RULES, TASK_RUN_RULES, Rule, Transition, decide
+from asgi_api.server.orchestration import FLOW_RUN_RULES, TASK_RUN_RULES, DeploymentSlots, Rule, Transition, decide
 from asgi_api.server.schemas.orchestration import OrchestrationResult
-from asgi_api.server.schemas.states import State, StateCreate, StateDetails, state_from_proposal
+from asgi_api.server.schemas.states import State, StateCreate, StateDetails, StateType, state_from_proposal
 
 __all__ = ["SetStateResult", "set_flow_run_state", "set_task_run_state"]
 
@@ -48,6 +50,8 @@ async def _set_state(session: Session, kind: RunKind, rules: Sequence[Rule], run
     if run is None:
         raise ObjectNotFoundError(f"{kind.label} with id {run_id} not found")
     transition = Transition(run, state_from_proposal(proposal))
+    if kind is FLOW_RUNS and not force:
+        transition.deployment_slots = await _deployment_slots(session, run, transition.proposed)
     outcome = decide(transition, () if force else rules)
     if outcome.state is None:
         return SetStateResult(OrchestrationResult(state=run["state"], status=outcome.status, details=outcome.details),
@@ -57,6 +61,30 @@ async def _set_state(session: Session, kind: RunKind, rules: Sequence[Rule], run
         await _mirror_to_parent_task(session, run, outcome.state)
     return SetStateResult(OrchestrationResult(state=outcome.state, status=outcome.status, details=outcome.details),
                           stored=True)
+
+
+_HOLDING_A_SLOT = (StateType.PENDING.value, StateType.RUNNING.value, StateType.CANCELLING.value)
+
+
+async def _deployment_slots(session: Session, run: Row, proposed: State) -> DeploymentSlots | None:
+    """For a run of a deployment with a concurrency limit about to start (to PENDING from a state
+    holding no slot): the limit, the slots its runs hold, and its collision strategy. The
+    deployment's row stays locked to the end of the transaction (on PostgreSQL), so two runs
+    proposed at once cannot both take the last slot."""
+    initial = run["state"]
+    if (proposed.type is not StateType.PENDING or run["deployment_id"] is None
+            or (initial is not None and initial.type.value in _HOLDING_A_SLOT)):
+        return None
+    deployment = await session.fetch_one(
+        sa.select(tables.deployment.c.concurrency_limit, tables.deployment.c.concurrency_options)
+        .where(tables.deployment.c.id == run["deployment_id"]).with_for_update())
+    if deployment is None or deployment["concurrency_limit"] is None:
+        return None
+    flow_run = tables.flow_run
+    active = await session.fetch_val(sa.select(sa.func.count()).select_from(flow_run).where(
+        flow_run.c.deployment_id == run["deployment_id"], flow_run.c.state_type.in_(_HOLDING_A_SLOT)))
+    options = deployment["concurrency_options"] or {}
+    return DeploymentSlots(deployment["concurrency_limit"], int(active), options.get("collision_strategy", "ENQUEUE"))
 
 
 async def _mirror_to_parent_task(session: Session, subflow_run: Row, state: State) -> None:

@@ -13,6 +13,6 @@ runs only get the terminal-state and timing rules.
 """
 
 from asgi_api.server.orchestration.rules import FLOW_RUN_RULES, TASK_RUN_RULES
-from asgi_api.server.orchestration.transition import Outcome, Rule, Transition, decide
+from asgi_api.server.orchestration.transition import DeploymentSlots, Outcome, Rule, Transition, decide
 
-__all__ = ["FLOW_RUN_RULES", "TASK_RUN_RULES", "Outcome", "Rule", "Transition", "decide"]
+__all__ = ["FLOW_RUN_RULES", "TASK_RUN_RULES", "DeploymentSlots", "Outcome", "Rule", "Transition", "decide"]

@@ -19,11 +19,15 @@ from asgi_api.server.schemas.policies import FlowRunPolicy
 from asgi_api.server.schemas.states import State, StateDetails, StateType
 
 __all__ = [
-    "FLOW_RUN_RULES", "TASK_RUN_RULES", "bypass_cancelling_without_infrastructure", "copy_scheduled_time",
-    "enforce_cancelling_to_cancelled", "ensure_only_scheduled_flows_marked_late", "handle_flow_terminal_states",
-    "handle_pausing_flows", "handle_resuming_paused_flows", "handle_task_terminal_states",
-    "prevent_duplicate_transitions", "prevent_pending_transitions", "retry_failed_flows", "wait_for_scheduled_time",
+    "DEPLOYMENT_SLOT_WAIT", "FLOW_RUN_RULES", "TASK_RUN_RULES", "bypass_cancelling_without_infrastructure",
+    "copy_scheduled_time", "enforce_cancelling_to_cancelled", "ensure_only_scheduled_flows_marked_late",
+    "handle_flow_terminal_states", "handle_pausing_flows", "handle_resuming_paused_flows",
+    "handle_task_terminal_states", "prevent_duplicate_transitions", "prevent_pending_transitions", "retry_failed_flows",
+    "secure_deployment_concurrency_slots", "wait_for_scheduled_time",
 ]
+
+
+DEPLOYMENT_SLOT_WAIT = timedelta(seconds=30)  # Prefect's deployments.concurrency_slot_wait_seconds
 
 
 def _reject(reason: str, state: State | None = None) -> Outcome:
@@ -166,6 +170,21 @@ def handle_resuming_paused_flows(transition: Transition) -> Outcome | None:
     return None
 
 
+def secure_deployment_concurrency_slots(transition: Transition) -> Outcome | None:
+    """A run of a deployment at its concurrency limit does not start: it waits its turn (Scheduled
+    "AwaitingConcurrencySlot", retried after DEPLOYMENT_SLOT_WAIT) or, with the CANCEL_NEW
+    strategy, is cancelled. A slot is held while a run is Pending, Running or Cancelling."""
+    slots = transition.deployment_slots
+    if slots is None or slots.active < slots.limit:
+        return None
+    reason = "Deployment concurrency limit reached."
+    if slots.collision_strategy == "CANCEL_NEW":
+        return _reject(reason, State(type=StateType.CANCELLED, message=reason))
+    retry_at = datetime.now(UTC) + DEPLOYMENT_SLOT_WAIT
+    return _reject(reason, State(type=StateType.SCHEDULED, name="AwaitingConcurrencySlot",
+                                 state_details=StateDetails(scheduled_time=retry_at)))
+
+
 def ensure_only_scheduled_flows_marked_late(transition: Transition) -> Outcome | None:
     """Only a run still waiting to start becomes Late: the late-runs service races the process that
     picks the run up, and must not drag a started run back."""
@@ -229,7 +248,8 @@ def _update_policy(transition: Transition, **fields: Any) -> None:
 
 FLOW_RUN_RULES: tuple[Rule, ...] = (
     prevent_duplicate_transitions, handle_flow_terminal_states, enforce_cancelling_to_cancelled,
-    bypass_cancelling_without_infrastructure, prevent_pending_transitions, ensure_only_scheduled_flows_marked_late,
+    bypass_cancelling_without_infrastructure, prevent_pending_transitions, secure_deployment_concurrency_slots,
+    ensure_only_scheduled_flows_marked_late,
     handle_pausing_flows, handle_resuming_paused_flows, copy_scheduled_time, wait_for_scheduled_time,
     retry_failed_flows,
 )

@@ -9,7 +9,16 @@ from typing import Any, NamedTuple
 from asgi_api.server.schemas.orchestration import AcceptDetails, OrchestrationDetails, SetStateStatus
 from asgi_api.server.schemas.states import State
 
-__all__ = ["Outcome", "Rule", "Transition", "decide"]
+__all__ = ["DeploymentSlots", "Outcome", "Rule", "Transition", "decide"]
+
+
+class DeploymentSlots(NamedTuple):
+    """A deployment's concurrency limit, how many of its runs hold a slot (Pending, Running,
+    Cancelling), and what a run beyond the limit does (`CollisionStrategy` value)."""
+
+    limit: int
+    active: int
+    collision_strategy: str
 
 
 @dataclass
@@ -19,6 +28,7 @@ class Transition:
     run: Mapping[str, Any]
     proposed: State
     changes: dict[str, Any] = field(default_factory=dict)
+    deployment_slots: DeploymentSlots | None = None  # read for a flow run of a limited deployment going PENDING
 
     @property
     def initial(self) -> State | None:

@@ -256,3 +256,42 @@ async def test_suspending_needs_a_deployment(client: httpx.AsyncClient) -> None:
                                 expected_status=200)
     assert suspended["status"] == "ABORT"
     assert suspended["details"]["reason"] == "Cannot suspend flows without a deployment."
+
+
+async def _limited_runs(client: httpx.AsyncClient, count: int, **deployment: object) -> list[dict]:
+    flow = (await client.post("/flows/", json={"name": "limited"})).json()
+    created = await client.post("/deployments/", json={"name": "one-at-a-time", "flow_id": flow["id"],
+                                                       "concurrency_limit": 1, **deployment})
+    assert created.status_code == 201, created.text
+    url = f"/deployments/{created.json()['id']}/create_flow_run"
+    return [(await client.post(url, json={})).json() for _ in range(count)]
+
+
+async def test_a_deployment_at_its_concurrency_limit_enqueues_further_runs(client: httpx.AsyncClient) -> None:
+    first, second, third = await _limited_runs(client, 3)
+    assert (await set_state(client, first, "PENDING", expected_status=201))["status"] == "ACCEPT"
+    submitting = await set_state(client, first, "PENDING", name="Submitting", expected_status=201)
+    assert submitting["status"] == "ACCEPT"  # the run holding the slot moves on
+    before = datetime.now(timezone.utc)
+    refused = await set_state(client, second, "PENDING", expected_status=201)
+    assert (refused["status"], refused["details"]["reason"]) == ("REJECT", "Deployment concurrency limit reached.")
+    assert (refused["state"]["type"], refused["state"]["name"]) == ("SCHEDULED", "AwaitingConcurrencySlot")
+    retry_at = datetime.fromisoformat(refused["state"]["state_details"]["scheduled_time"])
+    assert before + timedelta(seconds=29) < retry_at < before + timedelta(seconds=60)
+    assert (await read(client, second))["state_name"] == "AwaitingConcurrencySlot"
+    assert (await set_state(client, third, "PENDING", force=True))["status"] == "ACCEPT"  # force skips the rules
+
+    await set_state(client, first, "RUNNING")
+    await set_state(client, first, "COMPLETED")
+    await set_state(client, third, "CANCELLED", force=True)
+    assert (await set_state(client, second, "PENDING", expected_status=201))["status"] == "ACCEPT"  # a slot is free
+
+
+async def test_cancel_new_cancels_a_run_beyond_the_limit(client: httpx.AsyncClient) -> None:
+    first, second = await _limited_runs(client, 2, concurrency_options={"collision_strategy": "CANCEL_NEW"})
+    await set_state(client, first, "PENDING")
+    await set_state(client, first, "RUNNING")
+    refused = await set_state(client, second, "PENDING", expected_status=201)
+    assert (refused["status"], refused["state"]["type"]) == ("REJECT", "CANCELLED")
+    assert refused["state"]["message"] == "Deployment concurrency limit reached."
+    assert (await read(client, second))["state_type"] == "CANCELLED"
