@@ -8,6 +8,8 @@ sends) its body then waits here, holding no place in the limit, and gets 408 whe
 from __future__ import annotations
 
 import logging
+from collections.abc import Generator
+from typing import Any, cast
 
 import anyio
 from starlette.datastructures import Headers
@@ -37,7 +39,8 @@ class RequestBodyMiddleware:
 
     Errors are JSON (`{"detail": ...}`) and close the connection, since the rest of the body is
     never read. After the body, `receive` is the server's again, so the app still sees a
-    disconnect. Lifespan and websocket scopes pass through untouched.
+    disconnect. Lifespan and websocket scopes, and HTTP/1 requests without a body, pass through
+    untouched.
     """
 
     def __init__(self, app: ASGIApp, max_size: int | None = None, timeout: float | None = None) -> None:
@@ -53,14 +56,23 @@ class RequestBodyMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
+        headers = Headers(scope=scope)
+        declared = _content_length(headers)
+        if declared == 0 or (declared is None and _bodiless(scope, headers)):
+            await self.app(scope, receive, send)  # nothing to wait for: the server has the whole request
+            return
         if self.max_size is not None and declared is not None and declared > self.max_size:
             await _error(413, "Content Too Large")(scope, receive, send)
             return
-        body = b""
         try:
-            with anyio.fail_after(self.timeout):
-                body = await self._read(receive)
+            # Most bodies come with their headers: the server hands them over at once, and only a
+            # body still on its way is worth a deadline (a cancel scope costs more than the rest).
+            first = _receive_now(receive)
+            if not isinstance(first, _Resumed) and not first.get("more_body", False):
+                body = self._read_one(first, 0)
+            else:
+                with anyio.fail_after(self.timeout):
+                    body = await self._read(receive, await first if isinstance(first, _Resumed) else first)
         except TimeoutError:
             await _error(408, "Request Timeout")(scope, receive, send)
             return
@@ -73,20 +85,75 @@ class RequestBodyMiddleware:
             return
         await self.app(scope, _Replay(body, receive), send)
 
-    async def _read(self, receive: Receive) -> bytes:
+    async def _read(self, receive: Receive, message: Message) -> bytes:
         chunks: list[bytes] = []
         size = 0
         while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _Disconnected
-            chunk = message.get("body", b"")
+            chunk = self._read_one(message, size)
             size += len(chunk)
-            if self.max_size is not None and size > self.max_size:
-                raise _TooLarge
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+            message = await receive()
+
+    def _read_one(self, message: Message, size: int) -> bytes:
+        """One message's part of the body, `size` bytes having come before it."""
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        chunk: bytes = message.get("body", b"")
+        if self.max_size is not None and size + len(chunk) > self.max_size:
+            raise _TooLarge
+        return chunk
+
+
+def _receive_now(receive: Receive) -> Message | _Resumed:
+    """The server's next message if it has it already, else an awaitable that waits for it.
+
+    Runs `receive()` up to its first suspension: when there is none, the message is there without
+    any waiting (and so without any deadline to set); when there is one, the returned awaitable
+    picks up where it stopped, so awaiting it is awaiting `receive()`.
+    """
+    steps = receive().__await__()
+    try:
+        suspended = steps.send(None)
+    except StopIteration as done:
+        return cast(Message, done.value)
+    return _Resumed(steps, suspended)
+
+
+class _Resumed:
+    """An awaitable whose first step has run already: it yields that step's value, then the rest."""
+
+    __slots__ = ("_steps", "_suspended")
+
+    def __init__(self, steps: Generator[Any, Any, Message], suspended: Any) -> None:
+        self._steps = steps
+        self._suspended = suspended
+
+    def __await__(self) -> Generator[Any, Any, Message]:
+        return self  # an iterator with send/throw/close: what `await` needs of a generator
+
+    def __iter__(self) -> _Resumed:
+        return self
+
+    def __next__(self) -> Any:
+        return self.send(None)
+
+    def send(self, value: Any) -> Any:
+        if self._suspended is not _NOT_SUSPENDED:
+            suspended, self._suspended = self._suspended, _NOT_SUSPENDED
+            return suspended
+        return self._steps.send(value)
+
+    def throw(self, *exc: Any) -> Any:
+        self._suspended = _NOT_SUSPENDED
+        return self._steps.throw(*exc)
+
+    def close(self) -> None:
+        self._steps.close()
+
+
+_NOT_SUSPENDED: Any = object()
 
 
 class _Replay:
@@ -105,9 +172,15 @@ class _Replay:
         return {"type": "http.request", "body": body, "more_body": False}
 
 
-def _content_length(scope: Scope) -> int | None:
-    value = Headers(scope=scope).get("content-length")
+def _content_length(headers: Headers) -> int | None:
+    value = headers.get("content-length")
     return int(value) if value is not None and value.isdigit() else None
+
+
+def _bodiless(scope: Scope, headers: Headers) -> bool:
+    """An HTTP/1 request with neither `Content-Length` nor `Transfer-Encoding` has no body
+    (RFC 9112, 6.3). HTTP/2 and later may send one without either header."""
+    return scope.get("http_version") in ("1.1", "1.0") and "transfer-encoding" not in headers
 
 
 def _error(status_code: int, detail: str) -> JSONResponse:

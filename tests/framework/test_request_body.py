@@ -32,18 +32,23 @@ class EchoApp:
         self.after_body = (await receive())["type"]
 
 
-def scope(headers: list[tuple[bytes, bytes]] | None = None) -> Scope:
-    return {"type": "http", "method": "POST", "path": "/", "headers": headers or [], "query_string": b""}
+def scope(headers: list[tuple[bytes, bytes]] | None = None, http_version: str | None = None) -> Scope:
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": headers or [], "query_string": b""}
+    return scope if http_version is None else {**scope, "http_version": http_version}
 
 
 async def run(app: Any, messages: list[Message], headers: list[tuple[bytes, bytes]] | None = None,
-              stall: bool = False) -> tuple[int | None, Any, list[tuple[bytes, bytes]]]:
-    """Feeds `messages`, then either stalls forever (a slow client) or reports a disconnect."""
+              stall: bool = False, delay: float = 0.0,
+              http_version: str | None = None) -> tuple[int | None, Any, list[tuple[bytes, bytes]]]:
+    """Feeds `messages` (each after `delay` seconds), then either stalls forever (a slow client) or
+    reports a disconnect."""
     pending = list(messages)
     sent: list[Message] = []
 
     async def receive() -> Message:
         if pending:
+            if delay:
+                await anyio.sleep(delay)
             return pending.pop(0)
         if stall:
             await anyio.sleep_forever()
@@ -52,7 +57,7 @@ async def run(app: Any, messages: list[Message], headers: list[tuple[bytes, byte
     async def send(message: Message) -> None:
         sent.append(message)
 
-    await app(scope(headers), receive, send)
+    await app(scope(headers, http_version), receive, send)
     if not sent:
         return None, None, []
     body = b"".join(message.get("body", b"") for message in sent[1:])
@@ -66,6 +71,34 @@ async def test_body_is_read_ahead_and_handed_to_the_app_once() -> None:
     status, body, _ = await run(RequestBodyMiddleware(echo, max_size=10, timeout=5), messages)
     assert (status, body) == (200, {"body": "abcd"})
     assert echo.after_body == "http.disconnect"
+
+
+async def test_a_body_still_on_its_way_is_waited_for() -> None:
+    echo = EchoApp()
+    messages = [{"type": "http.request", "body": b"ab", "more_body": False}]
+    status, body, _ = await run(RequestBodyMiddleware(echo, max_size=10, timeout=5), messages, delay=0.01)
+    assert (status, body) == (200, {"body": "ab"})
+    assert echo.after_body == "http.disconnect"
+
+
+async def test_an_http1_request_without_a_body_is_not_held_for_one() -> None:
+    """No Content-Length, no Transfer-Encoding: nothing to wait for, so a client that sends nothing
+    after its headers is answered rather than timed out."""
+
+    async def hello(scope: Scope, receive: Receive, send: Send) -> None:
+        await JSONResponse({"hello": scope["method"]})(scope, receive, send)
+
+    status, body, _ = await run(RequestBodyMiddleware(hello, timeout=0.05), [], stall=True, http_version="1.1",
+                                headers=[(b"host", b"example.com")])
+    assert (status, body) == (200, {"hello": "POST"})
+
+
+async def test_the_first_part_of_the_body_late_is_408_json() -> None:
+    echo = EchoApp()
+    status, body, _ = await run(RequestBodyMiddleware(echo, timeout=0.2), [], stall=True, http_version="1.1",
+                                headers=[(b"content-length", b"4")])
+    assert (status, body) == (408, {"detail": "Request Timeout"})
+    assert echo.calls == 0
 
 
 async def test_declared_length_over_the_limit_is_413_json_without_reading() -> None:
