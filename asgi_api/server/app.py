@@ -29,7 +29,7 @@ from asgi_api.server.database import Database, open_database
 from asgi_api.server.handlers import exception_handlers
 from asgi_api.server.middleware.auth import BasicAuthMiddleware
 from asgi_api.server.middleware.csrf import CsrfMiddleware
-from asgi_api.server.middleware.security_headers import SecurityHeadersMiddleware
+from asgi_api.server.middleware.security_headers import FOREIGN_UI_POLICY, STRICT_POLICY, SecurityHeadersMiddleware
 from asgi_api.server.models.csrf import is_valid_token
 from asgi_api.server.openapi import document_server_errors
 from asgi_api.server.services.cancellation_cleanup import CancellationCleanup
@@ -135,7 +135,9 @@ def create_app(settings: Settings | None = None, ephemeral: bool = False, ignore
                        allow_methods=_split(settings.cors_allowed_methods),
                        allow_headers=_split(settings.cors_allowed_headers))
     docs_pages = [f"/api{url}" for url in (api_app.docs_url, api_app.redoc_url) if url]
-    app.add_middleware(SecurityHeadersMiddleware, docs_paths=docs_pages)
+    foreign_ui = settings.ui_enabled and settings.ui != "asgi_api"
+    app.add_middleware(SecurityHeadersMiddleware, docs_paths=docs_pages,
+                       policy=FOREIGN_UI_POLICY if foreign_ui else STRICT_POLICY)
     app.mount("/api", api_app, name="api")
     if settings.ui_enabled and not ephemeral:
         _serve_ui(app, settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Annotated
+from uuid import UUID
 
 import msgspec
 
@@ -13,12 +14,15 @@ from asgi_api.routing import APIRouter
 from asgi_api.server.api.limits import Offset
 from asgi_api.server.database import Session, utcnow
 from asgi_api.server.dependencies import read_session
-from asgi_api.server.models import dashboards
-from asgi_api.server.schemas.dashboards import SimpleFlowRun, TaskRunCount
+from asgi_api.server.models import dashboards, ui_counts
+from asgi_api.server.schemas.dashboards import SimpleFlowRun, SimpleNextFlowRun, TaskRunCount
 from asgi_api.server.schemas.filters import FlowFilter, FlowRunFilter, TaskRunFilter
 from asgi_api.server.schemas.sorting import FlowRunSort
 
 router = APIRouter(prefix="/ui", tags=["UI"])
+
+Ids = Annotated[list[UUID], msgspec.Meta(max_length=200)]
+"""The ids of one page of a list (Prefect's limit)."""
 
 
 @router.post("/flow_runs/history")
@@ -52,6 +56,24 @@ async def read_dashboard_task_run_counts(
     start = task_runs.start_time.after_.replace(second=0, microsecond=0)
     end = _end_of_minute(task_runs.start_time.before_ or utcnow())
     return await dashboards.task_run_counts(session, (flows, flow_runs, task_runs), start, end)
+
+
+@router.post("/flow_runs/count-task-runs")
+async def count_task_runs_by_flow_run(flow_run_ids: Ids = Body(embed=True),
+                                      session: Session = Depends(read_session)) -> dict[UUID, int]:
+    return await ui_counts.count_task_runs(session, flow_run_ids)
+
+
+@router.post("/flows/count-deployments")
+async def count_deployments_by_flow(flow_ids: Ids = Body(embed=True),
+                                    session: Session = Depends(read_session)) -> dict[UUID, int]:
+    return await ui_counts.count_deployments(session, flow_ids)
+
+
+@router.post("/flows/next-runs")
+async def next_runs_by_flow(flow_ids: Ids = Body(embed=True),
+                            session: Session = Depends(read_session)) -> dict[UUID, SimpleNextFlowRun | None]:
+    return await ui_counts.next_runs(session, flow_ids)
 
 
 def _end_of_minute(moment: datetime) -> datetime:

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["DOCS_POLICY", "STRICT_POLICY", "SecurityHeadersMiddleware"]
+__all__ = ["DOCS_POLICY", "FOREIGN_UI_POLICY", "STRICT_POLICY", "SecurityHeadersMiddleware"]
 
 STRICT_POLICY = "; ".join([
     "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
@@ -22,6 +22,11 @@ STRICT_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 """What the UI and the API need: their own scripts, styles, images and API calls."""
+
+FOREIGN_UI_POLICY = STRICT_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'").replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'")
+"""A UI build not of this package (Prefect's own): its graph library compiles shaders with `eval`
+and its components inject styles, so those two are allowed; it still loads nothing from elsewhere."""
 
 _CDN = "https://cdn.jsdelivr.net"
 DOCS_POLICY = "; ".join([
@@ -37,18 +42,19 @@ not installed, ReDoc's blob worker."""
 class SecurityHeadersMiddleware:
     """Adds the headers to every HTTP response that does not set them itself.
 
-    `docs_paths` (full paths, e.g. `/api/docs`) get `DOCS_POLICY`; every other path `STRICT_POLICY`.
+    `docs_paths` (full paths, e.g. `/api/docs`) get `DOCS_POLICY`; every other path `policy`.
     """
 
-    def __init__(self, app: ASGIApp, docs_paths: Collection[str] = ()) -> None:
+    def __init__(self, app: ASGIApp, docs_paths: Collection[str] = (), policy: str = STRICT_POLICY) -> None:
         self.app = app
         self.docs_paths = frozenset(docs_paths)
+        self.policy = policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_POLICY if scope["path"] in self.docs_paths else STRICT_POLICY
+        policy = DOCS_POLICY if scope["path"] in self.docs_paths else self.policy
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

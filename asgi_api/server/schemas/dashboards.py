@@ -102,3 +102,14 @@ class Graph(msgspec.Struct, kw_only=True):
     nodes: list[tuple[UUID, Node]]
     artifacts: list[GraphArtifact]
     states: list[GraphState]
+
+
+class SimpleNextFlowRun(msgspec.Struct, kw_only=True):
+    """A flow's next scheduled run, on Prefect's flows page."""
+
+    id: UUID
+    flow_id: UUID
+    name: str
+    state_name: str
+    state_type: StateType
+    next_scheduled_start_time: DateTime

@@ -125,3 +125,34 @@ async def test_graph(client: httpx.AsyncClient) -> None:
     assert graph["start_time"] is not None and graph["end_time"] is None
     missing = await client.get(f"/flow_runs/{uuid.uuid4()}/graph-v2")
     assert (missing.status_code, missing.json()) == (404, {"detail": "Flow run not found"})
+
+
+async def test_counts_per_object_for_list_pages(client: httpx.AsyncClient) -> None:
+    """Prefect's UI asks per page: task runs per flow run (subflow runs' task runs left out),
+    deployments and the next scheduled run per flow."""
+    flow = await create_flow(client)
+    idle = await create_flow(client, "idle")
+    parent = await create_flow_run(client, flow["id"])
+    for key in ("a", "b"):
+        await create_task_run(client, parent["id"], key)
+    stands_for_subflow = await create_task_run(client, parent["id"], "sub")
+    await create_flow_run(client, flow["id"], parent_task_run_id=stands_for_subflow["id"])
+    missing = str(uuid.uuid4())
+    counts = await _post(client, "/ui/flow_runs/count-task-runs", {"flow_run_ids": [parent["id"], missing]})
+    assert counts == {parent["id"]: 2, missing: 0}
+
+    await client.post("/deployments/", json={"name": "nightly", "flow_id": flow["id"]})
+    assert await _post(client, "/ui/flows/count-deployments", {"flow_ids": [flow["id"], idle["id"]]}) == {
+        flow["id"]: 1, idle["id"]: 0}
+
+    soon, later = (datetime.now(timezone.utc) + timedelta(hours=hours) for hours in (1, 2))
+    for name, when in (("later-run", later), ("soon-run", soon)):
+        await create_flow_run(client, flow["id"], name=name, state={
+            "type": "SCHEDULED", "state_details": {"scheduled_time": when.isoformat()}})
+    next_runs = await _post(client, "/ui/flows/next-runs", {"flow_ids": [flow["id"], idle["id"]]})
+    assert next_runs[idle["id"]] is None
+    assert (next_runs[flow["id"]]["name"], next_runs[flow["id"]]["state_type"]) == ("soon-run", "SCHEDULED")
+    assert set(next_runs[flow["id"]]) == {"id", "flow_id", "name", "state_name", "state_type",
+                                          "next_scheduled_start_time"}
+    too_many = {"flow_ids": [str(uuid.uuid4()) for _ in range(201)]}
+    assert (await client.post("/ui/flows/next-runs", json=too_many)).status_code == 422
