@@ -261,7 +261,9 @@ class _FieldParam:
         self.annotation = Annotated[info.annotation, info]
         # pydantic's schema of the field carries its default, description and examples already
         self.default: Callable[[], Any] = lambda: None
-        self.marker = params.Param(title=info.title or (info.alias or name).title().replace("_", " "),
+        chosen = info.validation_alias
+        named = chosen if isinstance(chosen, str) and chosen else (info.alias or name)
+        self.marker = params.Param(title=info.title or named.title().replace("_", " "),
                                    description=info.description, deprecated=bool(info.deprecated))
 
 

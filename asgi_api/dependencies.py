@@ -47,7 +47,8 @@ def path_param_names(path: str) -> set[str]:
 class RequestParam:
     """A path, query, header or cookie value: where to find it and how to convert it."""
 
-    __slots__ = ("name", "alias", "loc", "required", "default", "convert", "sequence", "marker", "annotation")
+    __slots__ = ("name", "alias", "loc", "required", "default", "convert", "sequence", "marker", "annotation",
+                 "check_missing")
 
     def __init__(self, name: str, annotation: Any, marker: params.Param, default: Any) -> None:
         self.name = name
@@ -59,6 +60,7 @@ class RequestParam:
         self.loc = marker.in_
         is_path = isinstance(marker, params.PathParam)
         self.required, self.default = params.default_of(default, marker, always_required=is_path)
+        self.check_missing = self.required or marker.validate_default
         self.sequence = validation.is_sequence(annotation)
         backend = _pydantic if _pydantic.uses_pydantic(annotation) else validation
         self.convert = backend.string_converter(annotation, marker.constraints)
@@ -363,11 +365,13 @@ def _collect(found: list[RequestParam], get: Callable[[str], Any], getlist: Call
     for param in found:
         raw = getlist(param.alias) if param.sequence else get(param.alias)
         if raw is None or (param.sequence and not raw):
+            if not param.check_missing:
+                values[param.name] = param.default()
+                continue
             if param.required:
                 errors.append(validation.missing([param.loc, param.alias]))
-            else:
-                values[param.name] = param.default()
-            continue
+                continue
+            raw = param.default()  # `validate_default=True`: validated as a value sent would be
         try:
             values[param.name] = param.convert(raw)
         except Invalid as exc:

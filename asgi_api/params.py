@@ -7,6 +7,7 @@ They only describe; `dependencies.py` reads them once, when a route is created.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -66,14 +67,17 @@ class Param:
         validate_default: bool | None = None,
         fail_fast: bool | None = None,
     ) -> None:
-        # pydantic's switches (strict, discriminator, union_mode, alias_priority, validate_default,
-        # fail_fast) are accepted so FastAPI code loads; validation has no use for them yet.
+        # pydantic's switches (strict, discriminator, union_mode, alias_priority, fail_fast) are
+        # accepted so FastAPI code loads; validation has no use for them yet.
         self.default = default
         self.default_factory = default_factory
         self.alias = validation_alias if isinstance(validation_alias, str) else alias
         self.serialization_alias = serialization_alias
         pattern = pattern if pattern is not None else regex
         self.allow_inf_nan = allow_inf_nan
+        self.validate_default = bool(validate_default)
+        if isinstance(pattern, re.Pattern):
+            pattern = pattern.pattern
         self.openapi_examples = openapi_examples
         if examples is None and example is not UNSET:
             examples = [example]

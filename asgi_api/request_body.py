@@ -183,7 +183,14 @@ async def receive_body(request: Request) -> bytes:
 def _missing_or_default(field: BodyField | FormField, loc: list[Any]) -> tuple[Any, list[Error]]:
     if field.required:
         return None, [validation.missing(loc)]
-    return field.default(), []
+    if not field.marker.validate_default or (isinstance(field, FormField) and field.convert is None):
+        return field.default(), []
+    if isinstance(field, BodyField):
+        return field.json.from_document(field.default(), loc)
+    try:  # `validate_default=True`: the default goes through the field's validation, as a value sent would
+        return field.convert(field.default()), []
+    except Invalid as exc:
+        return None, validation.relocate(exc.errors, loc)
 
 
 # --- forms and files -----------------------------------------------------------------------------
@@ -274,7 +281,8 @@ class FormField:
                             validation.string_converter(tp, {})) for key, tp, required in fields]
         else:
             self.kind = "value"
-            self.convert = validation.string_converter(annotation, marker.constraints)
+            backend = _pydantic if _pydantic.uses_pydantic(annotation) else validation
+            self.convert = backend.string_converter(annotation, marker.constraints)
 
     def _model(self, form: FormData) -> tuple[Any, list[Error]]:
         """Each field of the model converted from its text as a query value is, then the model built."""

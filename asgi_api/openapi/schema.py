@@ -308,7 +308,7 @@ def _request_body(route: APIRoute, body: list[tuple[BodyField | FormField, int]]
         if "$ref" not in schema:
             schema["title"] = field.marker.title or _title(field.name)
         schema.update(field.marker.json_schema_extra or {})
-        return {"content": {media_type: {"schema": schema}}, "required": field.required}
+        return _body_entry(media_type, schema, field.required)
     name = f"Body_{operation_id}"
     properties = {field.alias: _field_schema(generated[index], field.alias, field.marker, field.required, field.default)
                   for field, index in body}
@@ -318,7 +318,15 @@ def _request_body(route: APIRoute, body: list[tuple[BodyField | FormField, int]]
         component["required"] = required
     component["title"] = name
     components[name] = component
-    return {"content": {media_type: {"schema": {"$ref": REF + name}}}, "required": bool(required)}
+    return _body_entry(media_type, {"$ref": REF + name}, bool(required))
+
+
+def _body_entry(media_type: str, schema: dict[str, Any], required: bool) -> dict[str, Any]:
+    """FastAPI writes `"required": true` and leaves the key out otherwise."""
+    entry: dict[str, Any] = {"content": {media_type: {"schema": schema}}}
+    if required:
+        entry["required"] = True
+    return entry
 
 
 def _responses(route: APIRoute, operation_id: str, model_schema: dict[str, Any] | None,

@@ -4,12 +4,14 @@
 
 import datetime
 import decimal
+import re
 from typing import Annotated, Any, Generic, Literal, Optional, TypeVar, Union
 
 import pytest
 from pydantic import (
     AliasChoices,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,
@@ -349,3 +351,44 @@ def build_one_schema(fw: Any) -> Any:
 
 
 test_pydantic_one_schema_per_model = parity_test(build_one_schema, [call("GET", "/openapi.json", 200)])
+
+
+def _double(value: Any) -> int:
+    return 0 if value is None else int(value) * 2
+
+
+Doubled = Annotated[Optional[int], BeforeValidator(_double)]
+
+
+class Aliased(BaseModel):
+    p: str = Field(validation_alias="p_val_alias")
+
+
+def build_switches(fw: Any) -> Any:
+    app = fw.API(title="Switches", version="1")
+
+    @app.post("/defaults")
+    def defaults(q: Annotated[Doubled, fw.Query(validate_default=True)] = 10,
+                 h: Annotated[Doubled, fw.Header()] = 10,
+                 f: Annotated[Doubled, fw.Form(validate_default=True)] = 1) -> Any:
+        return {"q": q, "h": h, "f": f}
+
+    @app.get("/pattern")
+    def pattern(code: Annotated[str, fw.Query(pattern=re.compile(r"^[a-z]+$"))]) -> str:
+        return code
+
+    @app.get("/aliased")
+    def aliased(found: Annotated[Aliased, fw.Query()]) -> str:
+        return found.p
+
+    return app
+
+
+test_pydantic_parameter_switches = parity_test(build_switches, [
+    call("POST", "/defaults", 200, data={"x": "1"}, id="defaults validated only where asked"),
+    call("POST", "/defaults?q=3", 200, data={"f": "5"}, headers={"h": "4"}),
+    call("GET", "/pattern?code=abc", 200),
+    call("GET", "/pattern?code=ABC", 422, id="a compiled pattern"),
+    call("GET", "/aliased?p_val_alias=x", 200),
+    call("GET", "/openapi.json", 200),
+])
