@@ -10,6 +10,7 @@ from asgi_api.server.api import (
     block_documents,
     block_schemas,
     block_types,
+    collections,
     concurrency,
     concurrency_limits,
     csrf,
@@ -32,8 +33,8 @@ from asgi_api.server.api import (
 )
 
 API_ROUTERS: list[APIRouter] = [
-    root.router, admin.router, automations.router, csrf.router, logs.router, variables.router, events.router,
-    event_reads.router, concurrency.router, concurrency_limits.router, artifacts.router,
+    root.router, admin.router, automations.router, collections.router, csrf.router, logs.router, variables.router,
+    events.router, event_reads.router, concurrency.router, concurrency_limits.router, artifacts.router,
     block_types.router, block_schemas.router, block_schemas.capabilities_router, block_documents.router,
     flows.router, flow_runs.router, flow_run_inputs.router, deployments.router, workers.router,
     work_queues.router, saved_searches.router, flow_run_states.router,

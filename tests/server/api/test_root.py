@@ -38,3 +38,12 @@ async def test_not_ready_while_the_database_does_not_answer(tmp_path: Path) -> N
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         response = await client.get("/ready")
     assert response.status_code == 503
+
+
+async def test_collection_views_know_no_integrations(client: httpx.AsyncClient) -> None:
+    """No registry is reached: the views Prefect's client reads answer empty, others 404 as Prefect's."""
+    for view in ("aggregate-worker-metadata", "aggregate-block-metadata", "aggregate-flow-metadata", "demo-flows"):
+        response = await client.get(f"/collections/views/{view}")
+        assert (response.status_code, response.json()) == (200, {}), view
+    unknown = await client.get("/collections/views/nope")
+    assert (unknown.status_code, unknown.json()) == (404, {"detail": "View nope not found in registry"})
