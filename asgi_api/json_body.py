@@ -132,7 +132,7 @@ class JsonValue:
 
     def from_document(self, document: Any, loc: Sequence[Any]) -> tuple[Any, list[Error]]:
         """The value converted from a parsed document, or every error found in it."""
-        lax = document if self.strict else bools_as_numbers(document, self.type)
+        lax = whole_floats_as_ints(document, self.type) if self.strict else bools_as_numbers(document, self.type)
         try:
             value = self._finish(msgspec.convert(lax, self.type, strict=self.strict))
         except (msgspec.ValidationError, OverflowError):
@@ -150,31 +150,51 @@ class JsonValue:
 def bools_as_numbers(value: Any, tp: Any) -> Any:
     """`value` with JSON `true`/`false` turned into 1/0 wherever `tp` expects an int (or 1.0/0.0
     for a float), as pydantic's lax mode reads them and msgspec does not. Slow path only."""
+    return _retype(value, tp, _bool_as_number)
+
+
+def whole_floats_as_ints(value: Any, tp: Any) -> Any:
+    """`value` with numbers of no fraction (`5.0`) turned into ints wherever `tp` expects an int and
+    no float: JSON Schema counts them as integers, msgspec's strict mode does not. Slow path only."""
+    return _retype(value, tp, _whole_float_as_int)
+
+
+def _bool_as_number(value: Any, expected: tuple[Any, ...]) -> Any:
+    if not isinstance(value, bool) or bool in expected or Any in expected:
+        return value
+    return int(value) if int in expected else float(value) if float in expected else value
+
+
+def _whole_float_as_int(value: Any, expected: tuple[Any, ...]) -> Any:
+    if type(value) is float and value.is_integer() and int in expected and float not in expected:
+        return int(value)
+    return value
+
+
+def _retype(value: Any, tp: Any, scalar: Callable[[Any, tuple[Any, ...]], Any]) -> Any:
+    """`value` with each scalar in it passed to `scalar` with the types `tp` expects there."""
     tp = strip_annotated(tp)[0]
     members = union_members(tp)
-    if isinstance(value, bool):
-        expected = members if members is not None else (tp,)
-        if bool in expected or Any in expected:
-            return value
-        return int(value) if int in expected else float(value) if float in expected else value
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return scalar(value, tuple(strip_annotated(member)[0] for member in members or (tp,)))
     if members is not None:
         for member in members:
-            converted = bools_as_numbers(value, member)
+            converted = _retype(value, member, scalar)
             if converted is not value:
                 return converted
         return value
     origin, args = get_origin(tp), get_args(tp)
     if isinstance(value, list) and args:
         if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
-            return [bools_as_numbers(item, arg) for item, arg in zip(value, args, strict=False)] + value[len(args):]
-        return [bools_as_numbers(item, args[0]) for item in value]
+            return [_retype(item, arg, scalar) for item, arg in zip(value, args, strict=False)] + value[len(args):]
+        return [_retype(item, args[0], scalar) for item in value]
     if isinstance(value, dict):
         if origin is dict and len(args) == 2:
-            return {key: bools_as_numbers(item, args[1]) for key, item in value.items()}
+            return {key: _retype(item, args[1], scalar) for key, item in value.items()}
         fields = model_fields(tp)
         if fields:
             types = {name: field_type for name, field_type, _ in fields}
-            return {key: bools_as_numbers(item, types[key]) if key in types else item for key, item in value.items()}
+            return {key: _retype(item, types[key], scalar) if key in types else item for key, item in value.items()}
     return value
 
 

@@ -126,8 +126,8 @@ class Reading(msgspec.Struct):
 
 
 def test_strict_body_takes_only_the_json_types_the_schema_names() -> None:
-    """Lax (FastAPI's default): `0` is false, a number a timestamp, `"5"` an int. Strict: each is a 422
-    pydantic's strict mode would give, for the body and for embedded keys, in included routes too."""
+    """Lax (FastAPI's default): `0` is false, a number a timestamp, `"5"` an int. Strict: each is the
+    422 pydantic's strict mode gives, for the body and for embedded keys, in included routes too."""
     router = APIRouter()
 
     @router.post("/readings")
@@ -159,6 +159,10 @@ def test_strict_body_takes_only_the_json_types_the_schema_names() -> None:
             ("int_type", ["body", "limit"], True), ("float_type", ["body", "seconds"], False)]
         exact = {"at": "2024-05-01T12:00:00Z", "level": 5, "valid": True, "ratio": 1}
         assert client.post("/readings", json=exact).json() == {**exact, "ratio": 1.0}
+        # 5.0 is an integer to JSON Schema, so to the OpenAPI document: taken; 5.5 is not
+        assert client.post("/readings", json={**exact, "level": 5.0}).json()["level"] == 5
+        errors = client.post("/readings", json={**exact, "level": 5.5}).json()["detail"]
+        assert [(error["type"], error["loc"]) for error in errors] == [("int_from_float", ["body", "level"])]
         assert client.post("/limits", json={"limit": None, "seconds": 2}).json() == [None, 2.0]
 
 

@@ -12,7 +12,7 @@ from asgi_api.server.api.limits import Limit, Offset, resolve_limit, resolve_off
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import workers as models
-from asgi_api.server.schemas.fields import DateTime
+from asgi_api.server.schemas.fields import DateTime, NonNegativeInt
 from asgi_api.server.schemas.workers import (
     Worker,
     WorkerFilter,
@@ -173,7 +173,7 @@ async def delete_work_queue(work_pool_name: str, name: str, session: Session = D
 async def worker_heartbeat(
     work_pool_name: str,
     name: str = Body(..., embed=True),
-    heartbeat_interval_seconds: int | None = Body(None, embed=True),
+    heartbeat_interval_seconds: NonNegativeInt | None = Body(None, embed=True),
     session: Session = Depends(write_session),
 ) -> None:
     pool = await _pool(session, work_pool_name)

@@ -18,12 +18,10 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from asgi_api.server.schemas.core import StoredObject
-from asgi_api.server.schemas.fields import DateTime, Name
+from asgi_api.server.schemas.fields import DateTime, Name, NonNegativeInt, PositiveInt
 
 LeaseSeconds = Annotated[float, msgspec.Meta(ge=60, le=60 * 60 * 24)]
-NonNegativeInt = Annotated[int, msgspec.Meta(ge=0)]
 NonNegativeFloat = Annotated[float, msgspec.Meta(ge=0)]
-PositiveInt = Annotated[int, msgspec.Meta(gt=0)]
 SlotMode = Literal["concurrency", "rate_limit"]
 
 TAG_PREFIX = "tag:"

@@ -9,14 +9,14 @@ rrule object (see `asgi_api.server.schemas.schedules`).
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
 from asgi_api.server.schemas.core import CreatedBy, StoredObject
-from asgi_api.server.schemas.fields import DateTime, FlowName, KeyValueLabels
+from asgi_api.server.schemas.fields import DateTime, FlowName, KeyValueLabels, PositiveInt
 from asgi_api.server.schemas.policies import FlowRunPolicy
 from asgi_api.server.schemas.schedules import parse_schedule
 from asgi_api.server.schemas.states import StateCreate
@@ -28,7 +28,6 @@ __all__ = [
 ]
 
 MAX_SCHEDULED_RUNS = 50  # Prefect's `deployment_schedule_max_scheduled_runs` default
-PositiveInt = Annotated[int, msgspec.Meta(gt=0)]
 
 
 class DeploymentStatus(str, enum.Enum):

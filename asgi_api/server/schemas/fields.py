@@ -18,6 +18,11 @@ comparisons with stored aware datetimes can never raise at query time."""
 MAX_INT64 = 2**63 - 1
 """The largest integer either database takes as a query argument (PostgreSQL bigint, SQLite INTEGER)."""
 
+MAX_INT32 = 2**31 - 1
+"""The largest integer an INTEGER column takes (PostgreSQL's is 32-bit): limits, slots, priorities."""
+NonNegativeInt = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT32)]
+PositiveInt = Annotated[int, msgspec.Meta(gt=0, le=MAX_INT32)]
+
 MAX_KEY_LENGTH = 500
 """Strings in a unique index: PostgreSQL refuses index entries over ~2.7 KB (a 500-character key is
 at most 2 KB of UTF-8), so a longer one is a 422 here, on SQLite alike, instead of a database error."""

@@ -18,7 +18,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from asgi_api.server.schemas.core import FlowRun, StoredObject
-from asgi_api.server.schemas.fields import DateTime, Name
+from asgi_api.server.schemas.fields import DateTime, Name, NonNegativeInt, PositiveInt
 from asgi_api.server.schemas.filters import IdFilter
 
 __all__ = [
@@ -31,8 +31,6 @@ __all__ = [
 DEFAULT_HEARTBEAT_INTERVAL = 30  # seconds, when a worker does not say (Prefect's default)
 INACTIVITY_HEARTBEAT_MULTIPLE = 3  # a worker is OFFLINE after this many missed heartbeats
 
-NonNegativeInt = Annotated[int, msgspec.Meta(ge=0)]
-PositiveInt = Annotated[int, msgspec.Meta(gt=0)]
 _PLACEHOLDER = re.compile(r"\{\{\s*([\w\.\-\[\]$]+)\s*\}\}")
 
 
@@ -173,7 +171,7 @@ class Worker(StoredObject, kw_only=True):
     name: str
     work_pool_id: UUID
     last_heartbeat_time: DateTime | None = None
-    heartbeat_interval_seconds: int | None = None
+    heartbeat_interval_seconds: NonNegativeInt | None = None
     status: WorkerStatus = WorkerStatus.OFFLINE
 
 
