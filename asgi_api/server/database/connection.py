@@ -17,7 +17,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import anyio
 import sqlalchemy as sa
@@ -25,7 +24,7 @@ from databases.core import Connection
 
 from asgi_api.server.database.postgres_backend import PostgresDatabase
 from asgi_api.server.database.session import Session
-from asgi_api.server.database.sqlite_backend import SQLiteDatabase
+from asgi_api.server.database.sqlite_backend import SQLiteDatabase, run_statements
 from asgi_api.server.database.sqlite_pool import SQLitePool
 
 logger = logging.getLogger("asgi_api.server.database")
@@ -130,6 +129,7 @@ class Database:
 
 async def _run(connection: Connection, sql: str, dialect: str) -> None:
     """A statement straight on the driver (transaction control bypasses `databases`' own)."""
-    result: Any = await connection.raw_connection.execute(sql)
     if dialect == "sqlite":
-        await result.close()
+        await run_statements(connection, sql)
+    else:
+        await connection.raw_connection.execute(sql)

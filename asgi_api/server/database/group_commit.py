@@ -20,6 +20,8 @@ from contextlib import asynccontextmanager
 import anyio
 from databases.core import Connection
 
+from asgi_api.server.database.sqlite_backend import run_statements
+
 logger = logging.getLogger("asgi_api.server.database")
 
 MAX_TURNS = 32  # requests per COMMIT at most: bounds how long the first one waits for the others
@@ -69,13 +71,15 @@ class GroupCommit:
                     await self._end_turn(group)
                 raise
             with anyio.CancelScope(shield=True):
+                commit = self._commits_now(group, group.turns + 1)
                 try:
-                    await _run(connection, "RELEASE turn")
+                    await run_statements(connection, "RELEASE turn", *(["COMMIT"] if commit else []))
                 except BaseException as exc:
                     await self._fail(group, exc)
                     raise
                 group.turns += 1
-                await self._end_turn(group)
+                if commit:
+                    self._committed_now(group)
         await self._committed(group)
 
     async def connect(self) -> None:
@@ -97,12 +101,10 @@ class GroupCommit:
         if self._connection is None:
             self._connection = await self._open_writer()
         connection = self._connection
-        if self._group is None:
-            await _run(connection, "BEGIN IMMEDIATE")  # "database is locked" from another process: a 503
-            self._group = _Group()
-        group = self._group
+        begin = ["BEGIN IMMEDIATE"] if self._group is None else []  # "database is locked" from another process: a 503
+        group = self._group = self._group or _Group()
         try:
-            await _run(connection, "SAVEPOINT turn")
+            await run_statements(connection, *begin, "SAVEPOINT turn")
         except BaseException as exc:
             await self._fail(group, exc)
             raise
@@ -111,22 +113,28 @@ class GroupCommit:
     async def _undo(self, connection: Connection, group: _Group) -> None:
         """Roll back this turn's writes only; if SQLite already rolled back everything, fail the group."""
         try:
-            await _run(connection, "ROLLBACK TO turn")
-            await _run(connection, "RELEASE turn")
+            await run_statements(connection, "ROLLBACK TO turn", "RELEASE turn")
         except Exception:
             await self._fail(group, GroupRolledBack())
 
+    def _commits_now(self, group: _Group, turns: int) -> bool:
+        """Whether the turn ending now commits: the group is full, or nobody waits to join it."""
+        return self._group is group and (turns >= MAX_TURNS or not self._lock.statistics().tasks_waiting)
+
     async def _end_turn(self, group: _Group) -> None:
-        if self._group is group and (group.turns >= MAX_TURNS or not self._lock.statistics().tasks_waiting):
+        if self._commits_now(group, group.turns):
             await self._commit(group)
 
     async def _commit(self, group: _Group) -> None:
         assert self._connection is not None
         try:
-            await _run(self._connection, "COMMIT")
+            await run_statements(self._connection, "COMMIT")
         except BaseException as exc:
             await self._fail(group, exc)
             return
+        self._committed_now(group)
+
+    def _committed_now(self, group: _Group) -> None:
         self._group = None
         group.done.set()
 
@@ -140,7 +148,7 @@ class GroupCommit:
             return
         try:
             if connection.raw_connection.in_transaction:
-                await _run(connection, "ROLLBACK")
+                await run_statements(connection, "ROLLBACK")
         except Exception:
             logger.warning("Dropping the SQLite writer connection, which could not roll back", exc_info=True)
             self._connection = None
@@ -159,8 +167,3 @@ class GroupCommit:
                             await self._commit(group)
         if group.error is not None:
             raise group.error
-
-
-async def _run(connection: Connection, sql: str) -> None:
-    """A transaction-control statement straight on the driver (bypassing `databases`' own)."""
-    await (await connection.raw_connection.execute(sql)).close()

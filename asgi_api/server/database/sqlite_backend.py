@@ -150,6 +150,18 @@ def _execute(connection: sqlite3.Connection, statement: str, args: list[Any]) ->
         cursor.close()
 
 
+async def run_statements(connection: Connection, *statements: str) -> None:
+    """Statements without results (transaction control) in one trip to the driver's thread, not the
+    two of an aiosqlite `execute` and `close` each. Stops at the first that fails, raising its error."""
+    raw = connection.raw_connection  # seam: aiosqlite Connection._execute and ._conn, as above
+    await raw._execute(_run_statements, raw._conn, statements)
+
+
+def _run_statements(connection: sqlite3.Connection, statements: tuple[str, ...]) -> None:
+    for statement in statements:
+        connection.execute(statement).close()
+
+
 def _records(connection: CachingSQLiteConnection, rows: list[Any], description: Any, result_columns: Any,
              context: CompilationContext) -> list[Record]:
     """The rows as `databases` Records, their values processed by the column types."""

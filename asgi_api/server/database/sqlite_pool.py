@@ -18,7 +18,7 @@ import databases
 from databases.core import Connection
 
 from asgi_api.server.database.group_commit import GroupCommit
-from asgi_api.server.database.sqlite_backend import CachingConnection
+from asgi_api.server.database.sqlite_backend import CachingConnection, run_statements
 
 logger = logging.getLogger("asgi_api.server.database")
 
@@ -96,7 +96,7 @@ class SQLitePool:
         if not self._closed:
             try:
                 if connection.raw_connection.in_transaction:
-                    await (await connection.raw_connection.execute("ROLLBACK")).close()
+                    await run_statements(connection, "ROLLBACK")
                 return True
             except Exception:
                 logger.warning("Dropping an SQLite connection that could not roll back", exc_info=True)
