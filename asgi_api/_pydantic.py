@@ -25,8 +25,8 @@ from asgi_api.validation import Error, Invalid
 if typing.TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-__all__ = ["JsonValue", "ParamModel", "adapter", "dump_free", "has_computed_fields", "model_of", "schemas",
-           "serializer", "string_converter", "uses_pydantic"]
+__all__ = ["JsonValue", "ParamModel", "adapter", "dump_free", "field_alias", "has_computed_fields", "model_of",
+           "schemas", "serializer", "string_converter", "uses_pydantic", "wanted"]
 
 _MODULES = ("pydantic", "pydantic_core", "annotated_types")
 
@@ -34,6 +34,12 @@ _MODULES = ("pydantic", "pydantic_core", "annotated_types")
 def _from_pydantic(cls: type) -> bool:
     module = getattr(cls, "__module__", "") or ""
     return module.split(".", 1)[0] in _MODULES
+
+
+def wanted(tp: Any, marker: params.Param) -> bool:
+    """Whether a parameter is pydantic's to validate: its type needs pydantic, or its marker sets
+    one of pydantic's switches (`Query(union_mode="left_to_right")`, `Body(strict=True)`)."""
+    return bool(marker.switches) or uses_pydantic(tp)
 
 
 def uses_pydantic(tp: Any) -> bool:
@@ -71,6 +77,21 @@ def adapter(tp: Any, constraints: dict[str, Any] | None = None) -> TypeAdapter[A
         if unused is not None:
             warnings.simplefilter("ignore", unused)
         return TypeAdapter(tp)
+
+
+def field_alias(metadata: Sequence[Any]) -> str | None:
+    """The name a pydantic `Field(alias=...)` (or a string `validation_alias`) beside a parameter's
+    marker reads it by, as in FastAPI: `Annotated[int, Field(alias="wire"), Query()]`."""
+    if "pydantic" not in sys.modules:
+        return None
+    from pydantic.fields import FieldInfo
+
+    for item in reversed(metadata):
+        if isinstance(item, FieldInfo):
+            chosen = item.validation_alias if isinstance(item.validation_alias, str) else item.alias
+            if chosen:
+                return chosen
+    return None
 
 
 def has_computed_fields(tp: Any, seen: set[Any] | None = None) -> bool:

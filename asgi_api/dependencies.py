@@ -9,6 +9,7 @@ cookie and body values - collecting every validation error instead of stopping a
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import inspect
 import json
@@ -62,8 +63,8 @@ class RequestParam:
         self.required, self.default = params.default_of(default, marker, always_required=is_path)
         self.check_missing = self.required or marker.validate_default
         self.sequence = validation.is_sequence(annotation)
-        backend = _pydantic if _pydantic.uses_pydantic(annotation) else validation
-        self.convert = backend.string_converter(annotation, marker.constraints)
+        backend = _pydantic if _pydantic.wanted(annotation, marker) else validation
+        self.convert = backend.string_converter(annotation, marker.constraints | marker.switches)
 
 
 _SPECIAL: tuple[tuple[type, str], ...] = (
@@ -145,6 +146,9 @@ class Dependant:
                 marker = params.QueryParam()
             else:
                 marker = params.BodyParam()
+        if marker.alias is None and (alias := _pydantic.field_alias(metadata)) is not None:
+            marker = copy.copy(marker)  # the marker may be shared by other parameters
+            marker.alias = alias
         if (not isinstance(marker, (params.BodyParam, params.PathParam)) and _pydantic.uses_pydantic(annotation)
                 and (model := _pydantic.model_of(annotation)) is not None):
             self.specials.append((name, _pydantic.ParamModel(name, annotation, model, marker, default)))

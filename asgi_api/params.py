@@ -67,8 +67,11 @@ class Param:
         validate_default: bool | None = None,
         fail_fast: bool | None = None,
     ) -> None:
-        # pydantic's switches (strict, discriminator, union_mode, alias_priority, fail_fast) are
-        # accepted so FastAPI code loads; validation has no use for them yet.
+        # pydantic's own switches: a parameter that sets one is validated by pydantic (FastAPI's
+        # behaviour); `alias_priority` is accepted so FastAPI code loads.
+        self.switches = {key: value for key, value in (("strict", strict), ("discriminator", discriminator),
+                                                       ("union_mode", union_mode), ("fail_fast", fail_fast))
+                         if value is not None}
         self.default = default
         self.default_factory = default_factory
         self.alias = validation_alias if isinstance(validation_alias, str) else alias

@@ -35,8 +35,8 @@ class BodyField:
         self.marker = marker
         self.alias = marker.alias or name
         self.required, self.default = params.default_of(default, marker)
-        backend = _pydantic if _pydantic.uses_pydantic(annotation) else json_body
-        self.json = backend.JsonValue(annotation, marker.constraints)
+        backend = _pydantic if _pydantic.wanted(annotation, marker) else json_body
+        self.json = backend.JsonValue(annotation, marker.constraints | marker.switches)
 
     def read_strictly(self) -> None:
         """Take JSON values only of the types the schema names (the route's `strict_body`)."""
@@ -281,8 +281,8 @@ class FormField:
                             validation.string_converter(tp, {})) for key, tp, required in fields]
         else:
             self.kind = "value"
-            backend = _pydantic if _pydantic.uses_pydantic(annotation) else validation
-            self.convert = backend.string_converter(annotation, marker.constraints)
+            backend = _pydantic if _pydantic.wanted(annotation, marker) else validation
+            self.convert = backend.string_converter(annotation, marker.constraints | marker.switches)
 
     def _model(self, form: FormData) -> tuple[Any, list[Error]]:
         """Each field of the model converted from its text as a query value is, then the model built."""

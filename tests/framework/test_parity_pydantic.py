@@ -381,6 +381,19 @@ def build_switches(fw: Any) -> Any:
     def aliased(found: Annotated[Aliased, fw.Query()]) -> str:
         return found.p
 
+    @app.get("/wire")
+    def wire(value: Annotated[int, Field(alias="unused", validation_alias="wire"), fw.Query()]) -> int:
+        return value
+
+    @app.get("/left")
+    def left(value: Annotated[Union[int, str], fw.Query(union_mode="left_to_right")]) -> Any:
+        return value
+
+    @app.post("/fast")
+    def fast(values: Annotated[list[int], fw.Body(fail_fast=True, embed=True)],
+             count: Annotated[int, fw.Body(strict=True)] = 0) -> Any:
+        return {"values": values, "count": count}
+
     return app
 
 
@@ -390,5 +403,11 @@ test_pydantic_parameter_switches = parity_test(build_switches, [
     call("GET", "/pattern?code=abc", 200),
     call("GET", "/pattern?code=ABC", 422, id="a compiled pattern"),
     call("GET", "/aliased?p_val_alias=x", 200),
+    call("GET", "/wire?wire=5", 200, id="alias from a pydantic Field beside the marker"),
+    call("GET", "/wire?value=5", 422),
+    call("GET", "/left?value=123", 200, id="union_mode=left_to_right"),
+    call("POST", "/fast", 422, json={"values": ["a", "b"]}, id="fail_fast: one error"),
+    call("POST", "/fast", 422, json={"values": [1], "count": "2"}, id="strict"),
+    call("POST", "/fast", 200, json={"values": [1], "count": 2}),
     call("GET", "/openapi.json", 200),
 ])
