@@ -25,7 +25,8 @@ from asgi_api.validation import Error, Invalid
 if typing.TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-__all__ = ["JsonValue", "ParamModel", "adapter", "dump_free", "field_alias", "has_computed_fields", "model_of",
+__all__ = ["JsonValue", "ParamModel", "adapter", "dump_free", "field_alias", "form_models", "has_computed_fields",
+           "model_of",
            "schemas", "serializer", "string_converter", "uses_pydantic", "wanted"]
 
 _MODULES = ("pydantic", "pydantic_core", "annotated_types")
@@ -171,34 +172,90 @@ class ParamModel:
     """`Annotated[Model, Query()]` (or `Header()`, `Cookie()`, `Form()`): one pydantic model read
     from all of a location's values, as FastAPI reads it. Each field is looked up by its name or
     aliases (a header's with `-` for `_`), the location's other values are passed on for the
-    model's `extra` policy, and errors sit under the location alone (`["query", "limit"]`)."""
+    model's `extra` policy, and errors sit under the location alone (`["query", "limit"]`).
+    A form may also be a union of models: each branch reads the form its own way, and pydantic
+    picks the branch (by a discriminator, or each model tagged with its name)."""
 
-    def __init__(self, name: str, annotation: Any, model: Any, marker: params.Param, default: Any) -> None:
-        from pydantic import ValidationError
+    def __init__(self, name: str, annotation: Any, models: list[Any], marker: params.Param, default: Any) -> None:
+        from pydantic import BeforeValidator, Tag, ValidationError
 
         self.name = name
         self.loc = marker.in_
         self.required, self.default = params.default_of(default, marker)
-        self.optional = validation.strip_annotated(annotation)[0] is not model
-        self._validate = adapter(annotation).validate_python
         self._error = ValidationError
-        self._headers = self.loc == "header"
-        convert = self._headers and getattr(marker, "convert_underscores", True)
+        convert = self.loc == "header" and getattr(marker, "convert_underscores", True)
+        self._models = [_ModelFields(model, self.loc, convert) for model in models]
+        self.documented = [field for found in self._models for field in found.documented]
+        self._own = {key for found in self._models for key in found.own}
+        self._extra = any(found.extra for found in self._models)
+        base, metadata = validation.strip_annotated(annotation)
+        members = validation.union_members(base) or (base,)
+        self.optional = type(None) in members
+        if len(models) > 1:  # each branch normalises the form for its own model
+            choices = [member if member is type(None) else Annotated[
+                member, BeforeValidator(found.normalize), *_tag(member, found.model, Tag)]
+                for member, found in zip([m for m in members if m is not type(None)], self._models, strict=True)]
+            if self.optional:
+                choices.append(type(None))
+            annotation = typing.Union[tuple(choices)]
+            annotation = Annotated[(annotation, *metadata)] if metadata else annotation
+        self._validate = adapter(annotation).validate_python
+
+    def read(self, given: dict[str, list[Any]]) -> tuple[Any, list[Error]]:
+        """The model from the location's values (each name with all its values, in order)."""
+        if len(self._models) == 1:
+            document, renamed = self._models[0].document(given)
+        else:
+            document, renamed = {key: values[0] if len(values) == 1 else values for key, values in given.items()}, {}
+        if self.optional and not (self._own.intersection(given) or (self._extra and document)):
+            return (None, [validation.missing([self.loc])]) if self.required else (self.default(), [])
+        try:
+            return self._validate(document, from_attributes=True), []
+        except self._error as exc:
+            errors = errors_of(exc, (self.loc,))
+        for entry in errors if renamed else ():
+            if len(entry["loc"]) > 1 and entry["loc"][1] in renamed:
+                entry["loc"] = [entry["loc"][0], renamed[entry["loc"][1]], *entry["loc"][2:]]
+        return None, errors
+
+
+def form_models(annotation: Any) -> list[Any]:
+    """The pydantic models of a form parameter: `Model`, `Optional[Model]`, or a union of models."""
+    if (model := model_of(annotation)) is not None:
+        return [model]
+    members = validation.union_members(validation.strip_annotated(annotation)[0]) or ()
+    found = [model_of(member) for member in members if member is not type(None)]
+    return found if len(found) > 1 and None not in found else []
+
+
+def _tag(member: Any, model: Any, tag: Any) -> list[Any]:
+    """A union branch's tag (its own, or the model's name) so that errors name the branch."""
+    own = [item for item in validation.strip_annotated(member)[1] if isinstance(item, tag)]
+    return [] if own else [tag(model.__name__)]
+
+
+class _ModelFields:
+    """How one model's fields are found among a location's values, as FastAPI finds them."""
+
+    def __init__(self, model: Any, loc: str, convert: bool) -> None:
+        self.model = model
+        self._loc = loc
+        self._headers = loc == "header"
         config = model.model_config
-        self._extra = config.get("extra") in ("allow", "forbid")
+        self.extra = config.get("extra") in ("allow", "forbid")
         self._loc_by_alias = config.get("loc_by_alias", True)
         # per field: [(validation alias, request key)] (a header's key in lower case), several values?
         self._fields: list[tuple[list[tuple[str, str]], bool]] = []
         self.documented: list[_FieldParam] = []
         for field_name, info in model.model_fields.items():
             aliases = _aliases(field_name, info, config, convert)
-            self.documented.append(_FieldParam(self.loc, aliases[0][1], field_name, info))
+            self.documented.append(_FieldParam(loc, aliases[0][1], field_name, info))
             self._fields.append(([(alias, key.lower() if self._headers else key) for alias, key in aliases],
-                                 self.loc != "cookie" and validation.is_sequence(info.annotation)))
-        self._own = {key for aliases, _ in self._fields for _, key in aliases}
+                                 loc != "cookie" and validation.is_sequence(info.annotation)))
+        self.own = {key for aliases, _ in self._fields for _, key in aliases}
 
-    def read(self, given: dict[str, list[Any]]) -> tuple[Any, list[Error]]:
-        """The model from the location's values (each name with all its values, in order)."""
+    def document(self, given: dict[str, list[Any]]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The model's input (its fields, then the other values), and header fields renamed in errors."""
         document: dict[str, Any] = {}
         seen: set[str] = set()
         renamed: dict[str, str] = {}
@@ -210,22 +267,21 @@ class ParamModel:
             seen.add(key)
             if self._headers:
                 seen.update(alias.lower() for alias, key in aliases if alias.lower() != key)
-                if alias.lower() != key:
+                if alias.lower() != key and self._loc_by_alias:
                     renamed[alias] = key
         for key, values in given.items():
             if key not in seen:
                 document[key] = values[0] if len(values) == 1 else values
-        if self.optional and not (self._own.intersection(given) or (self._extra and document)):
-            return (None, [validation.missing([self.loc])]) if self.required else (self.default(), [])
-        try:
-            return self._validate(document, from_attributes=True), []
-        except self._error as exc:
-            errors = errors_of(exc, (self.loc,))
-        if renamed and self._loc_by_alias:
-            for entry in errors:
-                if len(entry["loc"]) > 1 and entry["loc"][1] in renamed:
-                    entry["loc"] = [entry["loc"][0], renamed[entry["loc"][1]], *entry["loc"][2:]]
-        return None, errors
+        return document, renamed
+
+    def normalize(self, value: Any) -> Any:
+        """A union branch's view of the form (given as one value or a list per name)."""
+        if not isinstance(value, dict):
+            return value
+        document = self.document({key: item if isinstance(item, list) else [item] for key, item in value.items()})[0]
+        # None or an empty list cannot come from a form, but a validator may supply them
+        document.update({key: item for key, item in value.items() if item is None or item == []})
+        return document
 
     def _pick(self, values: list[Any] | None, sequence: bool) -> Any:
         """FastAPI's choice among a name's values: all for a list field, else the last (a header: the first);
@@ -233,11 +289,11 @@ class ParamModel:
         if values is None:
             return _ABSENT
         if sequence:
-            if self.loc == "body":
+            if self._loc == "body":
                 values = [value for value in values if not _empty_file(value)]
             return values or _ABSENT
         value = values[0] if self._headers else values[-1]
-        if self.loc == "body" and (value == "" or _empty_file(value)):
+        if self._loc == "body" and (value == "" or _empty_file(value)):
             return _ABSENT
         return value
 

@@ -151,7 +151,7 @@ class Dependant:
             marker.alias = alias
         if (not isinstance(marker, (params.BodyParam, params.PathParam)) and _pydantic.uses_pydantic(annotation)
                 and (model := _pydantic.model_of(annotation)) is not None):
-            self.specials.append((name, _pydantic.ParamModel(name, annotation, model, marker, default)))
+            self.specials.append((name, _pydantic.ParamModel(name, annotation, [model], marker, default)))
         elif isinstance(marker, params.FormParam):
             self.body.append(FormField(name, annotation, marker, default))
         elif isinstance(marker, params.BodyParam):

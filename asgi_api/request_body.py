@@ -269,9 +269,9 @@ class FormField:
             self.kind = "file"
         elif item is bytes and isinstance(marker, params.FileParam):
             self.kind = "bytes"
-        elif _pydantic.uses_pydantic(annotation) and (model := _pydantic.model_of(annotation)) is not None:
+        elif not marker.embed and _pydantic.uses_pydantic(annotation) and (models := _pydantic.form_models(annotation)):
             self.kind = "model"
-            read = _pydantic.ParamModel(name, annotation, model, marker, default).read
+            read = _pydantic.ParamModel(name, annotation, models, marker, default).read
             self.read_model = lambda form: read(_grouped(form))
         elif (fields := json_body.model_fields(base)) is not None:
             self.kind = "model"

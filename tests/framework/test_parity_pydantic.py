@@ -411,3 +411,41 @@ test_pydantic_parameter_switches = parity_test(build_switches, [
     call("POST", "/fast", 200, json={"values": [1], "count": 2}),
     call("GET", "/openapi.json", 200),
 ])
+
+
+class Person(BaseModel):
+    kind: Literal["person"]
+    name: str
+    tags: list[str] = []
+
+
+class Company(BaseModel):
+    kind: Literal["company"]
+    company_name: str
+
+
+def build_form_unions(fw: Any) -> Any:
+    app = fw.API(title="Form unions", version="1")
+
+    @app.post("/contact")
+    def contact(contact: Annotated[Union[Person, Company], fw.Form()]) -> Any:
+        return contact
+
+    @app.post("/tagged")
+    def tagged(contact: Annotated[Union[Person, Company], Field(discriminator="kind"), fw.Form()]) -> Any:
+        return contact
+
+    @app.post("/optional")
+    def optional(contact: Annotated[Optional[Union[Person, Company]], fw.Form()] = None) -> Any:
+        return contact
+
+    return app
+
+
+_CONTACTS = [({"kind": "person", "name": "Rick", "tags": ["a", "b"]}, 200),
+             ({"kind": "company", "company_name": "Acme"}, 200),
+             ({"kind": "person"}, 422), ({"kind": "robot"}, 422), ({}, 422)]
+test_pydantic_form_unions = parity_test(build_form_unions, [
+    call("POST", path, 200 if path == "/optional" and not data else status, data=data)
+    for path in ("/contact", "/tagged", "/optional") for data, status in _CONTACTS
+])
