@@ -1,6 +1,6 @@
 """The events `/events/out` subscribers follow, read back from what the database already holds.
 
-This server keeps no event store, but the events clients follow (`prefect deployment run --watch`,
+The events clients follow (`prefect deployment run --watch`,
 a `serve` process listening for cancellations) are run state changes, and every state is a row:
 a flow run's `prefect.flow-run.<State>` event is its state row (the event id is the state id, as
 in Prefect), a task run's `prefect.task-run.<State>` event is the task-run state recorded from the
@@ -19,7 +19,7 @@ from asgi_api.server.database import Session, tables
 from asgi_api.server.database.session import Row
 from asgi_api.server.schemas.events import RESOURCE_ID, RESOURCE_ROLE, Event, EventFilter
 
-__all__ = ["read_state_events"]
+__all__ = ["flow_run_state_event", "read_state_events"]
 
 _MESSAGE_LIMIT = 100_000
 
@@ -89,7 +89,8 @@ async def read_state_events(session: Session, event_filter: EventFilter, since: 
     events = []
     flow_run_states = _state_names(event_filter, "flow-run")
     if flow_run_states != []:
-        events += await _flow_run_events(session, since, until, run_ids, flow_run_states, limit)
+        conditions = _window(tables.flow_run_state, since, until, flow_run_states)
+        events += await _flow_run_events(session, conditions, run_ids, limit)
     task_run_states = _state_names(event_filter, "task-run")
     if task_run_states != []:
         events += await _task_run_events(session, since, until, run_ids, task_run_states, limit)
@@ -111,14 +112,21 @@ def _state_columns(state: sa.Table) -> list[Any]:
     return [state.c.id, state.c.type, state.c.name, state.c.message, state.c.timestamp]
 
 
-async def _flow_run_events(session: Session, since: datetime, until: datetime | None, run_ids: list[str] | None,
-                           state_names: list[str] | None, limit: int) -> list[Event]:
+async def flow_run_state_event(session: Session, state_id: UUID) -> Event:
+    """The `prefect.flow-run.<State>` event of one stored flow-run state, as subscribers get it
+    (stored too when the state is entered, so that `/events/filter` finds it, as in Prefect)."""
+    [event] = await _flow_run_events(session, [tables.flow_run_state.c.id == state_id], None, 1)
+    return event
+
+
+async def _flow_run_events(session: Session, conditions: list[sa.ColumnElement[bool]], run_ids: list[str] | None,
+                           limit: int) -> list[Event]:
     state, run, flow = tables.flow_run_state, tables.flow_run, tables.flow
     query = (sa.select(*_state_columns(state), run.c.id.label("run_id"), run.c.name.label("run_name"),
                        run.c.run_count, run.c.deployment_id, run.c.tags, flow.c.id.label("flow_id"),
                        flow.c.name.label("flow_name"))
              .select_from(state.join(run, run.c.id == state.c.flow_run_id).join(flow, flow.c.id == run.c.flow_id))
-             .where(*_window(state, since, until, state_names)).order_by(state.c.timestamp, state.c.id).limit(limit))
+             .where(*conditions).order_by(state.c.timestamp, state.c.id).limit(limit))
     if run_ids is not None:
         query = query.where(run.c.id.in_(_uuids(run_ids)))
     events = []

@@ -21,6 +21,8 @@ import sqlalchemy as sa
 
 from asgi_api.server.database import Session, tables, utcnow
 from asgi_api.server.database.session import Row
+from asgi_api.server.models.event_feed import flow_run_state_event
+from asgi_api.server.models.event_store import store_events
 from asgi_api.server.schemas.states import State, StateCreate, StateType, state_from_proposal
 
 _STATE_PREFIX = "state__"
@@ -139,7 +141,8 @@ async def enter_state(session: Session, kind: RunKind, run: Row, state: State,
     columns to write in the same UPDATE (a reset `run_count`, a new `empirical_policy`...); they
     are applied to `run` before the mirrored fields are derived from it. The state's details get
     the run's id (`flow_run_id` / `task_run_id`). A task run entering RUNNING records its flow
-    run's `run_count` in `flow_run_run_count`.
+    run's `run_count` in `flow_run_run_count`. A flow run's new state is also stored as its
+    `prefect.flow-run.<State>` event, in the same transaction.
     """
     setattr(state.state_details, kind.run_id_column, run["id"])
     await insert_state(session, kind, run["id"], state)
@@ -149,6 +152,9 @@ async def enter_state(session: Session, kind: RunKind, run: Row, state: State,
         flow_run_count = sa.select(flow_run.run_count).where(flow_run.id == run["flow_run_id"]).scalar_subquery()
         values["flow_run_run_count"] = sa.func.coalesce(flow_run_count, kind.table.c.flow_run_run_count)
     await session.execute(sa.update(kind.table).where(kind.table.c.id == run["id"]).values(**values))
+    if kind is FLOW_RUNS:
+        # Prefect's server emits flow-run state events itself (task-run ones come from clients).
+        await store_events(session, [await flow_run_state_event(session, state.id)])
 
 
 async def enter_initial_state(session: Session, kind: RunKind, run_id: UUID, proposal: StateCreate | None) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from asgi_api.server.database import Database, utcnow
 from asgi_api.server.services.event_retention import EventRetention
+from tests.server.api.flow_helpers import create_flow, create_flow_run, set_state
 
 pytestmark = pytest.mark.anyio
 
@@ -76,6 +77,29 @@ async def test_emitted_events_are_found(client: httpx.AsyncClient) -> None:
     assert len(await ids(empty)) == 3
     count = await client.post("/events/count-by/event", json={"filter": empty})
     assert sum(item["count"] for item in count.json()) == 3, count.text
+
+
+async def test_flow_run_state_changes_are_events(client: httpx.AsyncClient) -> None:
+    """Each flow-run state the server stores is a `prefect.flow-run.<State>` event, as Prefect's
+    server emits them: the event id is the state id."""
+    flow = await create_flow(client, "etl")
+    run = await create_flow_run(client, flow["id"], name="witty-otter", tags=["prod"])
+    await set_state(client, run, "RUNNING")
+    await set_state(client, run, "COMPLETED")
+    page = await _filter(client, {"filter": {"event": {"prefix": ["prefect.flow-run."]}, "order": "ASC"}})
+    assert [event["event"] for event in page["events"]] == [
+        "prefect.flow-run.Pending", "prefect.flow-run.Running", "prefect.flow-run.Completed"]
+    states = (await client.get("/flow_run_states/", params={"flow_run_id": run["id"]})).json()
+    assert [event["id"] for event in page["events"]] == [state["id"] for state in states]
+    completed = page["events"][-1]
+    assert {key: completed["resource"][key] for key in ("prefect.resource.id", "prefect.resource.name",
+                                                        "prefect.state-type", "prefect.run-count")} == {
+        "prefect.resource.id": f"prefect.flow-run.{run['id']}", "prefect.resource.name": "witty-otter",
+        "prefect.state-type": "COMPLETED", "prefect.run-count": "1"}
+    related = {item["prefect.resource.role"]: item["prefect.resource.id"] for item in completed["related"]}
+    assert related == {"flow": f"prefect.flow.{flow['id']}", "tag": "prefect.tag.prod"}
+    by_run = await _filter(client, {"filter": {"any_resource": {"id": [f"prefect.flow-run.{run['id']}"]}}})
+    assert by_run["total"] == 3
 
 
 async def test_pages(client: httpx.AsyncClient) -> None:
