@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import math
+from typing import Annotated
 from uuid import UUID
+
+import msgspec
 
 from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import Limit, Offset, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import MAX_LIMIT, Limit, Offset, Page, resolve_limit, resolve_offset
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import workers as models
@@ -18,10 +22,12 @@ from asgi_api.server.schemas.workers import (
     WorkerFilter,
     WorkerFlowRunResponse,
     WorkPool,
+    WorkPoolConcurrencyStatus,
     WorkPoolCreate,
     WorkPoolFilter,
     WorkPoolUpdate,
     WorkQueue,
+    WorkQueueConcurrencyStatusDetail,
     WorkQueueCreate,
     WorkQueueFilter,
     WorkQueueUpdate,
@@ -116,6 +122,33 @@ async def get_scheduled_flow_runs(
         queue_ids = [(await _queue(session, name, queue)).id for queue in work_queue_names]
     return await models.scheduled_flow_runs(session, pool, queue_ids, scheduled_before, scheduled_after,
                                             resolve_limit(limit))
+
+
+@router.post("/{name}/concurrency_status")
+async def read_work_pool_concurrency_status(
+    name: str,
+    page: Page | None = Body(None),
+    limit: Limit | None = Body(None),
+    flow_run_limit: Annotated[int, msgspec.Meta(ge=0, le=MAX_LIMIT)] = Body(10),
+    session: Session = Depends(read_session),
+) -> WorkPoolConcurrencyStatus:
+    """The slots the pool's runs hold, and per queue (a page of queues) its slots and at most
+    `flow_run_limit` of the runs holding them, longest in their state first."""
+    pool = await models.read_work_pool(session, name)
+    if pool is None:
+        raise HTTPException(404, f"Work pool {name!r} not found.")
+    limit, page = resolve_limit(limit), page or 1
+    queues = await models.read_work_queues(session, pool.id, None, limit, (page - 1) * limit)
+    count = await models.count_work_queues(session, pool.id)
+    active = await models.active_slots_by_queue(session, pool.id)
+    holders = await models.slot_holders(session, [queue.id for queue in queues], per_queue=flow_run_limit)
+    details = [WorkQueueConcurrencyStatusDetail(
+        queue_id=queue.id, queue_name=queue.name, active_slots=active.get(queue.id, 0),
+        concurrency_limit=queue.concurrency_limit, flow_run_count=active.get(queue.id, 0),
+        flow_runs=[run for queue_id, run in holders if queue_id == queue.id]) for queue in queues]
+    return WorkPoolConcurrencyStatus(active_slots=sum(active.values()), concurrency_limit=pool.concurrency_limit,
+                                     queues=details, count=count, limit=limit,
+                                     pages=math.ceil(count / limit) if limit else 0, page=page)
 
 
 # -- queues -------------------------------------------------------------------------------------

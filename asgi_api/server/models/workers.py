@@ -25,6 +25,7 @@ from asgi_api.server.schemas.states import StateType
 from asgi_api.server.schemas.workers import (
     DEFAULT_HEARTBEAT_INTERVAL,
     INACTIVITY_HEARTBEAT_MULTIPLE,
+    FlowRunSlotSummary,
     Worker,
     WorkerFilter,
     WorkerFlowRunResponse,
@@ -44,10 +45,11 @@ from asgi_api.server.schemas.workers import (
 )
 
 __all__ = [
-    "DEFAULT_QUEUE", "count_work_pools", "create_work_pool", "create_work_queue", "delete_work_pool",
-    "delete_work_queue", "delete_worker", "heartbeat", "read_work_pool", "read_work_pools", "read_work_queue",
-    "read_work_queue_by_id", "read_work_queues", "read_workers", "resolve_work_queue", "scheduled_flow_runs",
-    "update_work_pool", "update_work_queue", "work_queue_status",
+    "DEFAULT_QUEUE", "active_slots_by_queue", "count_work_pools", "count_work_queues", "create_work_pool",
+    "create_work_queue", "delete_work_pool", "delete_work_queue", "delete_worker", "heartbeat", "read_work_pool",
+    "read_work_pools", "read_work_queue", "read_work_queue_by_id", "read_work_queues", "read_workers",
+    "resolve_work_queue", "scheduled_flow_runs", "slot_holders", "update_work_pool", "update_work_queue",
+    "work_queue_status",
 ]
 
 DEFAULT_QUEUE = "default"
@@ -244,6 +246,47 @@ async def resolve_work_queue(session: Session, pool_name: str, queue_name: str |
         queue = await session.fetch_one(sa.select(_queue.c.id, _queue.c.name).where(
             _queue.c.work_pool_id == pool["id"], _queue.c.name == queue_name))
     return None if queue is None else (pool["id"], queue["id"], queue["name"])
+
+
+async def slot_holders(session: Session, queue_ids: list[uuid.UUID], *, per_queue: int | None = None,
+                       offset: int = 0, limit: int | None = None) -> list[tuple[uuid.UUID, FlowRunSlotSummary]]:
+    """(queue id, run) for the runs holding a slot in these queues, longest in their state first:
+    at most `per_queue` of each queue, or a page (`offset`, `limit`) of them all."""
+    if not queue_ids:
+        return []
+    state = tables.flow_run_state
+    columns = [*(_flow_run.c[name] for name in ("id", "name", "state_type", "state_name", "start_time",
+                                                "work_queue_id")), state.c.timestamp.label("state_timestamp")]
+    query = (sa.select(*columns).select_from(_flow_run.outerjoin(state, state.c.id == _flow_run.c.state_id))
+             .where(_flow_run.c.work_queue_id.in_(queue_ids), _flow_run.c.state_type.in_(_ACTIVE)))
+    if per_queue is not None:
+        ranked = query.add_columns(sa.func.row_number().over(
+            partition_by=_flow_run.c.work_queue_id, order_by=(state.c.timestamp, _flow_run.c.id)
+        ).label("rank")).subquery()
+        query = sa.select(*[ranked.c[column.name] for column in columns]).where(ranked.c.rank <= per_queue)
+        query = query.order_by(ranked.c.state_timestamp, ranked.c.id)
+    else:
+        query = query.order_by(state.c.timestamp, _flow_run.c.id).offset(offset).limit(limit)
+    now = utcnow()
+    return [(row["work_queue_id"], FlowRunSlotSummary(
+        id=row["id"], name=row["name"], state_type=row["state_type"], state_name=row["state_name"],
+        start_time=row["start_time"], state_timestamp=row["state_timestamp"],
+        time_in_current_state=None if row["state_timestamp"] is None else now - row["state_timestamp"]))
+        for row in await session.fetch_all(query)]
+
+
+async def count_work_queues(session: Session, pool_id: uuid.UUID) -> int:
+    return int(await session.fetch_val(sa.select(sa.func.count()).select_from(_queue)
+                                       .where(_queue.c.work_pool_id == pool_id)))
+
+
+async def active_slots_by_queue(session: Session, pool_id: uuid.UUID) -> dict[uuid.UUID, int]:
+    """How many runs hold a slot in each queue of the pool (a queue left out: none)."""
+    query = (sa.select(_flow_run.c.work_queue_id, sa.func.count().label("slots"))
+             .select_from(_flow_run.join(_queue, _queue.c.id == _flow_run.c.work_queue_id))
+             .where(_queue.c.work_pool_id == pool_id, _flow_run.c.state_type.in_(_ACTIVE))
+             .group_by(_flow_run.c.work_queue_id))
+    return {row["work_queue_id"]: int(row["slots"]) for row in await session.fetch_all(query)}
 
 
 # -- workers ------------------------------------------------------------------------------------

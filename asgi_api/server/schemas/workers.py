@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import json
 import re
+from datetime import timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -22,10 +23,11 @@ from asgi_api.server.schemas.fields import DateTime, Name, NonNegativeInt, Posit
 from asgi_api.server.schemas.filters import IdFilter
 
 __all__ = [
-    "DEFAULT_HEARTBEAT_INTERVAL", "INACTIVITY_HEARTBEAT_MULTIPLE", "Worker", "WorkerFilter", "WorkerFlowRunResponse",
-    "WorkerStatus", "WorkPool", "WorkPoolCreate", "WorkPoolFilter", "WorkPoolStatus", "WorkPoolUpdate", "WorkQueue",
-    "WorkQueueCreate", "WorkQueueFilter", "WorkQueueHealthPolicy", "WorkQueueStatus", "WorkQueueStatusDetail",
-    "WorkQueueUpdate", "validate_base_job_template",
+    "DEFAULT_HEARTBEAT_INTERVAL", "INACTIVITY_HEARTBEAT_MULTIPLE", "FlowRunSlotSummary", "Worker", "WorkerFilter",
+    "WorkerFlowRunResponse", "WorkerStatus", "WorkPool", "WorkPoolConcurrencyStatus", "WorkPoolCreate",
+    "WorkPoolFilter", "WorkPoolStatus", "WorkPoolUpdate", "WorkQueue", "WorkQueueConcurrencyStatus",
+    "WorkQueueConcurrencyStatusDetail", "WorkQueueCreate", "WorkQueueFilter", "WorkQueueHealthPolicy",
+    "WorkQueueStatus", "WorkQueueStatusDetail", "WorkQueueUpdate", "validate_base_job_template",
 ]
 
 DEFAULT_HEARTBEAT_INTERVAL = 30  # seconds, when a worker does not say (Prefect's default)
@@ -149,6 +151,53 @@ class WorkQueue(StoredObject, kw_only=True):
     last_polled: DateTime | None = None
     status: WorkQueueStatus = WorkQueueStatus.NOT_READY
     active_slots: int | None = None
+
+
+class FlowRunSlotSummary(msgspec.Struct, kw_only=True):
+    """A run holding a slot of a pool or queue (Pending, Running or Cancelling)."""
+
+    id: UUID
+    name: str
+    state_type: str | None = None
+    state_name: str | None = None
+    start_time: DateTime | None = None
+    state_timestamp: DateTime | None = None
+    time_in_current_state: timedelta | None = None
+
+
+class WorkQueueConcurrencyStatusDetail(msgspec.Struct, kw_only=True):
+    """One queue in a pool's `concurrency_status`: its slots and (some of) the runs holding them."""
+
+    queue_id: UUID
+    queue_name: str
+    active_slots: int
+    concurrency_limit: int | None = None
+    flow_runs: list[FlowRunSlotSummary] = msgspec.field(default_factory=list)
+    flow_run_count: int | None = None
+
+
+class WorkPoolConcurrencyStatus(msgspec.Struct, kw_only=True):
+    """`POST /work_pools/{name}/concurrency_status`: the pool's slots, its queues a page at a time."""
+
+    active_slots: int
+    concurrency_limit: int | None = None
+    queues: list[WorkQueueConcurrencyStatusDetail] = msgspec.field(default_factory=list)
+    count: int
+    limit: int
+    pages: int
+    page: int
+
+
+class WorkQueueConcurrencyStatus(msgspec.Struct, kw_only=True):
+    """`POST /work_queues/{id}/concurrency_status`: the queue's slots and a page of their runs."""
+
+    active_slots: int
+    concurrency_limit: int | None = None
+    flow_runs: list[FlowRunSlotSummary] = msgspec.field(default_factory=list)
+    count: int
+    limit: int
+    pages: int
+    page: int
 
 
 class WorkQueueHealthPolicy(msgspec.Struct, kw_only=True):

@@ -3,6 +3,7 @@ picks up (ordered, paused, limited), derived statuses, deployments in pools, and
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -277,3 +278,42 @@ async def test_work_queues_by_id_across_pools(client: httpx.AsyncClient) -> None
     for response in (await client.get(f"/work_queues/{missing}"), await client.get(f"/work_queues/{missing}/status")):
         assert (response.status_code, response.json()) == (404, {"detail": "work queue not found"})
     assert (await client.get("/work_queues/not-an-id")).status_code == 404
+
+
+async def test_concurrency_status_of_pools_and_queues(client: httpx.AsyncClient) -> None:
+    """The slots runs hold (Pending, Running, Cancelling) per pool and queue, with those runs."""
+    await create_pool(client, concurrency_limit=5)
+    gpu = await create_queue(client, "local", "gpu", concurrency_limit=2)
+    flow = await create_flow(client)
+    on_default, on_gpu = await _deployment(client, flow["id"], "a"), await _deployment(client, flow["id"], "b", "gpu")
+    first, second, waiting = [await _run(client, on_gpu, minutes) for minutes in (3, 2, 1)]
+    await set_state(client, first, "PENDING")
+    await set_state(client, first, "RUNNING")
+    await set_state(client, second, "PENDING")
+    other = await _run(client, on_default, 1)
+    await set_state(client, other, "PENDING")
+
+    status = (await client.post("/work_pools/local/concurrency_status", json={"flow_run_limit": 1})).json()
+    assert (status["active_slots"], status["concurrency_limit"], status["count"], status["pages"]) == (3, 5, 2, 1)
+    default_status, gpu_status = status["queues"]
+    assert (default_status["queue_name"], default_status["active_slots"], default_status["concurrency_limit"]) == (
+        "default", 1, None)
+    assert (gpu_status["queue_id"], gpu_status["active_slots"], gpu_status["flow_run_count"]) == (gpu["id"], 2, 2)
+    [listed] = gpu_status["flow_runs"]  # flow_run_limit caps the runs listed, not the count
+    assert (listed["id"], listed["state_type"], listed["state_name"]) == (first["id"], "RUNNING", "Running")
+    assert listed["time_in_current_state"].startswith("P"), listed  # an ISO 8601 duration
+    paged = (await client.post("/work_pools/local/concurrency_status", json={"limit": 1, "page": 2})).json()
+    assert ([queue["queue_name"] for queue in paged["queues"]], paged["pages"], paged["page"]) == (["gpu"], 2, 2)
+
+    queue_status = (await client.post(f"/work_queues/{gpu['id']}/concurrency_status", json={})).json()
+    assert (queue_status["active_slots"], queue_status["concurrency_limit"], queue_status["count"]) == (2, 2, 2)
+    assert [run["id"] for run in queue_status["flow_runs"]] == [first["id"], second["id"]]  # waiting holds none
+    page_two = (await client.post(f"/work_queues/{gpu['id']}/concurrency_status", json={"limit": 1, "page": 2})).json()
+    assert ([run["id"] for run in page_two["flow_runs"]], page_two["pages"]) == ([second["id"]], 2)
+    assert waiting["id"] not in str(status)
+
+    missing = await client.post("/work_pools/nowhere/concurrency_status", json={})
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Work pool 'nowhere' not found."})
+    no_queue = await client.post(f"/work_queues/{uuid.uuid4()}/concurrency_status", json={})
+    assert (no_queue.status_code, no_queue.json()) == (404, {"detail": "Work queue not found."})
+    assert (await client.post("/work_pools/local/concurrency_status", json={"page": 0})).status_code == 422
