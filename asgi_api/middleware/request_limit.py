@@ -38,5 +38,13 @@ class RequestLimitMiddleware:
         if scope["type"] != "http" or (self.methods is not None and scope["method"] not in self.methods):
             await self.app(scope, receive, send)
             return
-        async with self.limiter:
+        try:
+            # A free place is taken at once: `async with limiter` would also yield to the event loop
+            # once per request. Waiters keep their turn (acquire_nowait refuses while any wait).
+            self.limiter.acquire_nowait()
+        except anyio.WouldBlock:
+            await self.limiter.acquire()
+        try:
             await self.app(scope, receive, send)
+        finally:
+            self.limiter.release()
