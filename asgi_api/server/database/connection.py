@@ -24,12 +24,12 @@ from databases.core import Connection
 
 from asgi_api.server.database.postgres_backend import PostgresDatabase
 from asgi_api.server.database.session import Session
-from asgi_api.server.database.sqlite_backend import SQLiteDatabase, run_statements
+from asgi_api.server.database.sqlite_backend import CachingSQLiteConnection, SQLiteDatabase, run_statements
 from asgi_api.server.database.sqlite_pool import SQLitePool
 
 logger = logging.getLogger("asgi_api.server.database")
 
-_BEGIN = {("sqlite", False): "BEGIN", ("postgresql", True): "BEGIN", ("postgresql", False): "BEGIN READ ONLY"}
+_BEGIN = {("postgresql", True): "BEGIN", ("postgresql", False): "BEGIN READ ONLY"}
 
 
 class Database:
@@ -68,7 +68,7 @@ class Database:
                 yield Session(connection, self.dialect, write)
             return
         async with self._connection() as connection:
-            await _run(connection, _BEGIN[self.dialect, write], self.dialect)
+            await self._begin(connection, write)
             try:
                 yield Session(connection, self.dialect, write)
             except BaseException:
@@ -120,6 +120,13 @@ class Database:
             with anyio.CancelScope(shield=True):
                 await connection.__aexit__(None, None, None)
 
+    async def _begin(self, connection: Connection, write: bool) -> None:
+        """BEGIN; on SQLite, in the same trip to the driver's thread as the first statement."""
+        if self.dialect == "sqlite":
+            _sqlite_connection(connection).run_first("BEGIN")
+        else:
+            await _run(connection, _BEGIN[self.dialect, write], self.dialect)
+
     async def _rollback(self, connection: Connection) -> None:
         try:
             await _run(connection, "ROLLBACK", self.dialect)
@@ -127,9 +134,18 @@ class Database:
             logger.warning("ROLLBACK failed", exc_info=True)
 
 
+def _sqlite_connection(connection: Connection) -> CachingSQLiteConnection:
+    backend = connection._connection  # seam: databases Connection._connection (the backend's connection)
+    assert isinstance(backend, CachingSQLiteConnection)
+    return backend
+
+
 async def _run(connection: Connection, sql: str, dialect: str) -> None:
-    """A statement straight on the driver (transaction control bypasses `databases`' own)."""
-    if dialect == "sqlite":
+    """COMMIT or ROLLBACK (or BEGIN on PostgreSQL) straight on the driver, bypassing `databases`'
+    own transactions. A SQLite transaction whose BEGIN never ran (no statement came) is just dropped."""
+    if dialect == "postgresql":
+        await connection.raw_connection.execute(sql)
+    elif connection.raw_connection.in_transaction:
         await run_statements(connection, sql)
     else:
-        await connection.raw_connection.execute(sql)
+        _sqlite_connection(connection).discard_prelude()

@@ -59,25 +59,37 @@ class CachingSQLiteConnection(SQLiteConnection):
     def __init__(self, pool: Any, dialect: Dialect, compiled: LRUCache[Any, Compiled]) -> None:
         super().__init__(pool, dialect)
         self._compiled = compiled
+        self._prelude: tuple[str, ...] = ()
+
+    def run_first(self, *statements: str) -> None:
+        """`statements` (a read's `BEGIN`) run in the same trip as the next statement; never, if
+        none comes (`discard_prelude`)."""
+        self._prelude = statements
+
+    def discard_prelude(self) -> None:
+        self._prelude = ()
+
+    async def _trip(self, function: Callable[..., Any], *args: Any) -> Any:
+        """`function(sqlite3 connection, prelude, *args)` on the driver's thread."""
+        assert self._connection is not None, "Connection is not acquired"
+        prelude, self._prelude = self._prelude, ()
+        return await self._connection._execute(function, self._connection._conn, prelude, *args)
 
     # seam: aiosqlite Connection._execute (runs a function on the connection's thread) and ._conn;
     # seam: databases Record/Row/create_column_maps and CompilationContext.context (as its fetch_all builds rows)
     async def fetch_all(self, query: ClauseElement) -> list[Record]:  # type: ignore[override]
-        assert self._connection is not None, "Connection is not acquired"
         statement, args, result_columns, context = self._compile(query)
-        rows, description = await self._connection._execute(_run, self._connection._conn, statement, args, None)
+        rows, description = await self._trip(_run, statement, args, None)
         return _records(self, rows, description, result_columns, context)
 
     async def fetch_one(self, query: ClauseElement) -> Record | None:
-        assert self._connection is not None, "Connection is not acquired"
         statement, args, result_columns, context = self._compile(query)
-        rows, description = await self._connection._execute(_run, self._connection._conn, statement, args, 1)
+        rows, description = await self._trip(_run, statement, args, 1)
         return _records(self, rows, description, result_columns, context)[0] if rows else None
 
     async def execute(self, query: ClauseElement) -> Any:
-        assert self._connection is not None, "Connection is not acquired"
         statement, args, _, _ = self._compile(query)
-        return await self._connection._execute(_execute, self._connection._conn, statement, args)
+        return await self._trip(_execute, statement, args)
 
     async def insert_many(self, query: sa.Insert, rows: list[dict[str, Any]]) -> None:
         """`query` with each of `rows` as its values; rows all have the same keys."""
@@ -99,7 +111,7 @@ class CachingSQLiteConnection(SQLiteConnection):
             params = compiled.construct_params(row, extracted_parameters=extracted, escape_names=False)
             parameters.append([processors[name](params[name]) if name in processors else params[name]
                                for name in compiled.positiontup])
-        await (await self._connection.executemany(compiled.string, parameters)).close()
+        await self._trip(_execute_many, compiled.string, parameters)
 
     # seam: databases SQLiteConnection._compile (returns statement, args, result columns, CompilationContext);
     # seam: sqlalchemy compiled internals (cache key, bind processors, post-compile expansion, result_column_struct)
@@ -131,9 +143,10 @@ class CachingSQLiteConnection(SQLiteConnection):
         return statement, args, compiled._result_columns, CompilationContext(context)
 
 
-def _run(connection: sqlite3.Connection, statement: str, args: list[Any],
+def _run(connection: sqlite3.Connection, prelude: tuple[str, ...], statement: str, args: list[Any],
          limit: int | None) -> tuple[list[Any], Any]:
     """On the driver's thread: the statement's rows (`limit` at most) and their description."""
+    _run_statements(connection, prelude)
     cursor = connection.execute(statement, args)
     try:
         return (cursor.fetchall() if limit is None else cursor.fetchmany(limit)), cursor.description
@@ -141,8 +154,9 @@ def _run(connection: sqlite3.Connection, statement: str, args: list[Any],
         cursor.close()
 
 
-def _execute(connection: sqlite3.Connection, statement: str, args: list[Any]) -> int:
+def _execute(connection: sqlite3.Connection, prelude: tuple[str, ...], statement: str, args: list[Any]) -> int:
     """On the driver's thread: run the statement; the last row id or the row count, as `databases`."""
+    _run_statements(connection, prelude)
     cursor = connection.execute(statement, args)
     try:
         return cursor.rowcount if cursor.lastrowid == 0 else cast(int, cursor.lastrowid)
@@ -160,6 +174,12 @@ async def run_statements(connection: Connection, *statements: str) -> None:
 def _run_statements(connection: sqlite3.Connection, statements: tuple[str, ...]) -> None:
     for statement in statements:
         connection.execute(statement).close()
+
+
+def _execute_many(connection: sqlite3.Connection, prelude: tuple[str, ...], statement: str,
+                  parameters: list[list[Any]]) -> None:
+    _run_statements(connection, prelude)
+    connection.executemany(statement, parameters).close()
 
 
 def _records(connection: CachingSQLiteConnection, rows: list[Any], description: Any, result_columns: Any,

@@ -56,6 +56,22 @@ async def test_transactions_reuse_the_writer_and_the_readers(database: Database)
     assert len(writers) == 1 and len(readers) == 1 and writers != readers
 
 
+async def test_a_read_sees_one_snapshot_from_its_first_statement(database: Database) -> None:
+    """The read's BEGIN travels with its first statement; the snapshot still holds until it ends."""
+    async with database.transaction(write=True) as session:
+        await session.execute(tables.variable.insert().values(_variable("before")))
+    names = sa.select(tables.variable.c.name).order_by(tables.variable.c.name)
+    async with database.transaction() as read:
+        assert [row["name"] for row in await read.fetch_all(names)] == ["before"]
+        async with database.transaction(write=True) as write:
+            await write.execute(tables.variable.insert().values(_variable("during")))
+        assert [row["name"] for row in await read.fetch_all(names)] == ["before"]
+    assert await _names(database) == ["before", "during"]
+    async with database.transaction() as idle:
+        pass
+    assert not _driver(idle).in_transaction  # type: ignore[attr-defined]
+
+
 async def test_a_failed_commit_leaves_the_writer_usable(database: Database) -> None:
     async with database.transaction(write=True) as session:
         for table in _scratch.sorted_tables:
