@@ -3,6 +3,7 @@
 import * as api from "./api.js";
 import * as router from "./router.js";
 import { fill, h, notFound } from "./ui.js";
+import { artifactsView } from "./views/artifacts.js";
 import { dashboardView } from "./views/dashboard.js";
 import { deploymentsView, deploymentView } from "./views/deployments.js";
 import { flowsView, flowView } from "./views/flows.js";
@@ -26,6 +27,7 @@ router.add("/deployments/deployment/:id", deploymentView);
 router.add("/work-pools", workPoolsView);
 router.add("/work-pools/work-pool/:name", workPoolView);
 router.add("/variables", variablesView);
+router.add("/artifacts", artifactsView);
 
 const RETRY_SECONDS = 3;
 const main = document.getElementById("main");

@@ -6,6 +6,7 @@ import { setQuery } from "../router.js";
 import {
   badge, banner, duration, fill, h, json, link, notFound, pager, paths, runDuration, table, tags, TERMINAL, time,
 } from "../ui.js";
+import { artifactCard } from "./artifacts.js";
 import { flowNames } from "./runs.js";
 import { ganttChart } from "./timeline.js";
 
@@ -34,6 +35,7 @@ export async function runView({ root, params, query, signal }) {
   const facts = h("div", { class: "card" });
   const history = h("div", { class: "card", id: "state-history" });
   const taskRuns = h("div", { class: "card", id: "task-runs" });
+  const artifacts = h("div", { id: "run-artifacts" });
   const logs = new LogPanel({ flow_run_id: { any_: [run.id] } }, Number.parseInt(query.get("level"), 10) || 0, signal);
   let taskOffset = Math.max(0, Number.parseInt(query.get("tasks"), 10) || 0);
   fill(root,
@@ -44,18 +46,23 @@ export async function runView({ root, params, query, signal }) {
     h("section", {}, h("h2", {}, "Parameters"), h("div", { class: "card", id: "parameters" },
       Object.keys(run.parameters || {}).length ? json(run.parameters) : h("p", { class: "muted" }, "No parameters."))),
     h("section", {}, h("h2", {}, "Task runs"), taskRuns),
+    h("section", {}, h("h2", {}, "Artifacts"), artifacts),
     h("section", {}, h("h2", {}, "Logs"), logs.element));
 
   const names = await flowNames([run.flow_id], signal);
 
   async function refresh() {
     const ofRun = { task_runs: { flow_run_id: { any_: [run.id] } } };
-    const [states, tasks, taskCount] = await Promise.all([
+    const [states, tasks, taskCount, published] = await Promise.all([
       api.get(`/flow_run_states/?flow_run_id=${encodeURIComponent(run.id)}`, signal),
       api.post("/task_runs/filter", { ...ofRun, sort: "EXPECTED_START_TIME_ASC", limit: TASK_PAGE, offset: taskOffset },
         signal),
       api.post("/task_runs/count", ofRun, signal),
+      api.post("/artifacts/filter", { artifacts: { flow_run_id: { any_: [run.id] } }, sort: "ID_DESC", limit: 200 },
+        signal),
     ]);
+    fill(artifacts, published.length ? [...published].reverse().map((artifact) => artifactCard(artifact))
+      : h("p", { class: "muted card" }, "No artifacts."));
     Object.assign(logs.taskNames, Object.fromEntries(tasks.map((task) => [task.id, task.name])));
     await logs.update();
     const live = !TERMINAL.has(run.state_type);
