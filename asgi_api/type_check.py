@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import datetime
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -30,10 +31,23 @@ def schema_hook(tp: Any) -> dict[str, Any]:
     raise NotImplementedError
 
 
+# What pydantic writes for these and msgspec leaves out: formats msgspec omits (it accepts naive
+# datetimes and times, which RFC 3339 does not), and that a bare list or dict holds anything.
+_AS_PYDANTIC_DESCRIBES: dict[Any, Any] = {
+    datetime.datetime: Annotated[datetime.datetime, msgspec.Meta(extra_json_schema={"format": "date-time"})],
+    datetime.time: Annotated[datetime.time, msgspec.Meta(extra_json_schema={"format": "time"})],
+    list: Annotated[list, msgspec.Meta(extra_json_schema={"items": {}})],
+    dict: Annotated[dict, msgspec.Meta(extra_json_schema={"additionalProperties": True})],
+}
+
+
 def describable(tp: Any) -> Any:
-    """`tp` with `object` read as `Any`, as pydantic reads it (msgspec decodes it so but cannot describe it)."""
+    """`tp` with `object` read as `Any`, as pydantic reads it (msgspec decodes it so but cannot describe
+    it), and with the schema details pydantic gives (formats of times, a bare list's `items`)."""
     if tp is object:
         return Any
+    if tp in _AS_PYDANTIC_DESCRIBES:
+        return _AS_PYDANTIC_DESCRIBES[tp]
     args = typing.get_args(tp)
     if not args or isinstance(tp, type):
         return tp

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import fastapi
@@ -179,3 +180,25 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_violations(case: Any)
     # list, and lax validation accepts some values JSON Schema calls invalid (`true` for an integer
     # is 1). What is rejected, and how, is checked against FastAPI by the parity tests instead.
     case.call_and_validate(excluded_checks=[status_code_conformance, negative_data_rejection])
+
+
+def test_times_and_bare_containers_are_described_as_fastapi_describes_them() -> None:
+    def build_times(fw: Any) -> Any:
+        app = fw.API()
+
+        @app.get("/times")
+        def times(day: datetime.date, at: datetime.time, moment: datetime.datetime,
+                  tags: list = fw.Query(default=[])) -> list:  # type: ignore[type-arg]
+            return []
+
+        @app.get("/mapping")
+        def mapping(moments: list[datetime.datetime] = fw.Query(default=[])) -> dict:  # type: ignore[type-arg]
+            return {}
+
+        return app
+
+    ours, theirs = build_times(ASGI_API).openapi(), build_times(FASTAPI).openapi()
+    for path in ("/times", "/mapping"):
+        assert ours["paths"][path] == theirs["paths"][path], path
+    moment = ours["paths"]["/times"]["get"]["parameters"][2]["schema"]
+    assert moment == {"type": "string", "format": "date-time", "title": "Moment"}
