@@ -14,6 +14,7 @@ import functools
 import inspect
 import json
 import re
+import types
 import typing
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
@@ -182,16 +183,29 @@ class Dependant:
 
 
 def _kind(call: Callable[..., Any], response_scoped: bool) -> str:
-    function = call.__call__ if not inspect.isroutine(call) and not inspect.isclass(call) else call  # type: ignore[operator]
-    if inspect.isasyncgenfunction(function):
+    functions = _functions(call)
+    if any(inspect.isasyncgenfunction(function) for function in functions):
         return "async_gen"
-    if inspect.isgeneratorfunction(function):
+    if any(inspect.isgeneratorfunction(function) for function in functions):
         return "sync_gen"
     if response_scoped:
         return "response_scoped"
-    if inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(getattr(function, "__func__", None)):
+    if any(inspect.iscoroutinefunction(function) for function in functions):
         return "async"
     return "sync"
+
+
+def _functions(call: Callable[..., Any]) -> list[Any]:
+    """The functions `call` runs: under `functools.partial`s and decorators (`functools.wraps`), and an
+    instance's `__call__` (itself maybe a partial or decorated); a class runs its constructor."""
+    found: list[Any] = []
+    for function in (call, getattr(call, "__call__", None)):  # noqa: B004 - the method, not callable()
+        while isinstance(function, functools.partial):
+            function = function.func
+        if function is None or (found and inspect.isclass(found[0])):
+            break
+        found += [function, inspect.unwrap(function)]
+    return found
 
 
 def _parameters(call: Callable[..., Any]) -> list[tuple[inspect.Parameter, Any]]:
@@ -204,19 +218,36 @@ def _parameters(call: Callable[..., Any]) -> list[tuple[inspect.Parameter, Any]]
         source = source.__init__
     elif not inspect.isroutine(source):
         source = source.__call__
-    hints = resolved_hints(source)
+    hints = resolved_hints(source, parameters_only=True)
     return [
-        (parameter, hints.get(parameter.name, Any if parameter.annotation is inspect.Parameter.empty
-                              else parameter.annotation))
+        (parameter, _unaliased(hints.get(parameter.name, Any if parameter.annotation is inspect.Parameter.empty
+                                         else parameter.annotation)))
         for parameter in signature.parameters.values()
         if parameter.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
     ]
 
 
-def resolved_hints(function: Any) -> dict[str, Any]:
-    """Type hints with string annotations resolved; an unresolvable name fails when the route is made."""
+def _unaliased(annotation: Any) -> Any:
+    """A PEP 695 alias (`type Value = Annotated[int, Depends(f)]`) -> what it stands for, as FastAPI reads it."""
+    while type(annotation).__name__ == "TypeAliasType":
+        annotation = annotation.__value__
+    return annotation
+
+
+def resolved_hints(function: Any, *, parameters_only: bool = False) -> dict[str, Any]:
+    """Type hints with string annotations resolved; an unresolvable name fails when the route is made.
+
+    `parameters_only` leaves the return annotation out: a dependency's is for type checkers only, and
+    may name a `TYPE_CHECKING` import that does not exist at run time.
+    """
+    target = function
+    annotations = getattr(function, "__annotations__", None)
+    if parameters_only and annotations and "return" in annotations:
+        target = types.SimpleNamespace(
+            __annotations__={name: value for name, value in annotations.items() if name != "return"},
+            __globals__=getattr(inspect.unwrap(function), "__globals__", {}))
     try:
-        return typing.get_type_hints(function, include_extras=True)
+        return typing.get_type_hints(target, include_extras=True)
     except NameError as exc:
         raise TypeError(f"Cannot resolve the annotations of {function!r}: {exc}") from exc
     except TypeError:

@@ -294,3 +294,71 @@ test_scopes_and_app_dependencies = parity_test(build_scopes, [
     call("GET", "/refused", 423, headers={"x-key": "k"}, id="async generator dependency raising before yield"),
     call("GET", "/overridden", 200, headers={"x-key": "k"}, id="override of a decorator dependency"),
 ])
+
+
+def build_wrapped(fw):
+    """Dependencies hidden behind `functools.partial`, a `functools.wraps` decorator or an instance's
+    method: each still runs as what it is (awaited, threaded, entered as a generator)."""
+    import functools
+
+    closed = []
+
+    def logged(function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            return function(*args, **kwargs)
+        return wrapper
+
+    def prefixed(prefix: str, value: str = "v") -> str:
+        return prefix + value
+
+    async def async_prefixed(prefix: str, value: str = "v") -> str:
+        return "async " + prefix + value
+
+    def gen_prefixed(prefix: str, value: str = "v"):
+        yield "gen " + prefix + value
+        closed.append(prefix)
+
+    async def agen_prefixed(prefix: str, value: str = "v"):
+        yield "agen " + prefix + value
+        closed.append(prefix)
+
+    @logged
+    async def wrapped_agen(value: str = "v"):
+        yield "wrapped agen " + value
+        closed.append("wrapped")
+
+    @logged
+    async def wrapped_async(value: str = "v") -> str:
+        return "wrapped async " + value
+
+    class Source:
+        async def agen(self, value: str = "v"):
+            yield "method " + value
+            closed.append("method")
+
+    app = fw.API()
+
+    @app.get("/all")
+    async def read_all(
+        a: Annotated[str, fw.Depends(functools.partial(prefixed, "p:"))],
+        b: Annotated[str, fw.Depends(functools.partial(async_prefixed, "p:"))],
+        c: Annotated[str, fw.Depends(functools.partial(gen_prefixed, "g:"))],
+        d: Annotated[str, fw.Depends(functools.partial(agen_prefixed, "a:"))],
+        e: Annotated[str, fw.Depends(wrapped_agen)],
+        f: Annotated[str, fw.Depends(wrapped_async)],
+        g: Annotated[str, fw.Depends(Source().agen)],
+    ):
+        return [a, b, c, d, e, f, g]
+
+    @app.get("/closed")
+    def read_closed():
+        return sorted(closed)
+
+    return app
+
+
+test_wrapped_dependencies = parity_test(build_wrapped, [
+    call("GET", "/all?value=x", 200),
+    sequence(("GET", "/all", 200), ("GET", "/closed", 200), id="generators closed"),
+])
