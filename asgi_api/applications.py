@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope, Send
 
+from asgi_api._form_limits import _FormLimits, validate_max_body_size
 from asgi_api.exception_handlers import DEFAULT_HANDLERS
 from asgi_api.frontend import Fallback, check_dir_for
 from asgi_api.openapi import docs
@@ -79,8 +80,9 @@ class API(Starlette):
         webhooks: APIRouter | None = None,
         separate_input_output_schemas: bool = True,
         strict_body: bool = False,
+        form_limits: _FormLimits | None = None,
     ) -> None:
-        super().__init__(debug=debug, middleware=middleware, max_body_size=max_body_size,
+        super().__init__(debug=debug, middleware=middleware, max_body_size=validate_max_body_size(max_body_size),
                          exception_handlers={**DEFAULT_HANDLERS, **(exception_handlers or {})})
         self.title = title
         self.summary = summary
@@ -119,6 +121,7 @@ class API(Starlette):
             strict_content_type=strict_content_type,
             callbacks=callbacks,
             strict_body=strict_body,
+            form_limits=form_limits,
         )
 
     def build_middleware_stack(self) -> ASGIApp:  # seam: starlette calls it once, at the app's first call

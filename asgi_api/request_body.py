@@ -7,6 +7,7 @@ module reads the body for one request and hands each field its value (or FastAPI
 from __future__ import annotations
 
 import typing
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -365,13 +366,14 @@ class FormBody:
     """How a route reads a form: Starlette's parser (with its field, file and part-size limits),
     every field converted at once, and the form closed (temporary files removed) after the response."""
 
-    def __init__(self, fields: list[FormField]) -> None:
+    def __init__(self, fields: list[FormField], limits: Mapping[str, Any]) -> None:
         require_multipart()
         self.fields = fields
+        self.limits = limits  # `form_limits=`: max_fields, max_files, max_part_size
 
     async def read(self, context: Context) -> None:
         try:
-            form = await context.request.form()
+            form = await context.request.form(**self.limits)
         except HTTPException:
             raise
         except Exception as exc:  # a malformed body is the client's error, as in FastAPI
@@ -386,14 +388,15 @@ class FormBody:
         return found
 
 
-def body_reader(fields: list[Any], strict_content_type: bool, strict_body: bool = False) -> Body | FormBody | None:
+def body_reader(fields: list[Any], strict_content_type: bool, strict_body: bool = False,
+                form_limits: Mapping[str, Any] | None = None) -> Body | FormBody | None:
     """The reader for a route's body fields: none, JSON, or a form when any of them is a form field."""
     if not fields:
         return None
     if any(isinstance(field, FormField) for field in fields):
         return FormBody([field if isinstance(field, FormField) else
                          FormField(field.name, field.annotation, params.FormParam(), params.UNSET)
-                         for field in fields])
+                         for field in fields], form_limits or {})
     if strict_body:
         for field in fields:
             field.read_strictly()

@@ -22,6 +22,7 @@ import msgspec
 from starlette import status
 from starlette._utils import get_route_path  # seam: starlette private _utils.get_route_path (path below root_path)
 from starlette.background import BackgroundTasks
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute, compile_path, get_name
@@ -30,6 +31,7 @@ from starlette.websockets import WebSocket
 
 from asgi_api import responses as _responses
 from asgi_api import type_check
+from asgi_api._form_limits import _FormLimits, first_limit, validate_form_limits, validate_max_body_size
 from asgi_api.dependencies import Context, Dependant, call, path_param_names, resolved_hints, solve, solve_own
 from asgi_api.encoders import jsonable_encoder
 from asgi_api.exception_handlers import find_handler, run_handler
@@ -131,6 +133,8 @@ class APIRoute(Route):
         callbacks: list[BaseRoute] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         strict_body: bool = False,
+        max_body_size: int | None = None,
+        form_limits: _FormLimits | None = None,
     ) -> None:
         # "" is a router's own root (`@router.get("")`), routed once included under a prefix.
         assert path == "" or path.startswith("/"), "Routed paths must start with '/'"
@@ -180,7 +184,9 @@ class APIRoute(Route):
             Dependant.of_marker(marker, marker.dependency, None, names)  # type: ignore[arg-type]
             for marker in self.dependencies
         ]
-        self.body = body_reader(self.dependant.flat_body(), strict_content_type, strict_body)
+        self.max_body_size = validate_max_body_size(max_body_size)
+        self.form_limits = validate_form_limits(form_limits)
+        self.body = body_reader(self.dependant.flat_body(), strict_content_type, strict_body, self.form_limits)
         self._stacks = self.dependant.has_generators() or isinstance(self.body, FormBody)
         # Our JSONResponse gets the bytes encoded here; any other class (a JSONResponse subclass with
         # its own render() or media type, HTML, ...) gets the JSON-ready data, as FastAPI hands it.
@@ -194,6 +200,9 @@ class APIRoute(Route):
         self.app = self.handle
         if type(self).get_route_handler is not APIRoute.get_route_handler:
             self.app = self.handle = self._custom_handle(self.get_route_handler())  # type: ignore[method-assign,assignment]
+        if max_body_size is not None:  # Starlette's limiter: a 413 once the body read passes the limit
+            self.app = self.handle = RequestBodyLimitMiddleware(  # type: ignore[method-assign]
+                self.handle, max_body_size=max_body_size)
 
     def _content(self, content: Any) -> Any:
         return content if isinstance(content, str) else msgspec.json.decode(self._encode(content))
@@ -411,6 +420,8 @@ class APIRouter(Router):
         callbacks: list[BaseRoute] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         strict_body: bool = False,
+        max_body_size: int | None = None,
+        form_limits: _FormLimits | None = None,
     ) -> None:
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default, lifespan=self._lifespan)
         # FastAPI's `on_startup`/`on_shutdown` (gone from Starlette 1.0) and `on_event`, and the
@@ -433,6 +444,8 @@ class APIRouter(Router):
         self.strict_body = strict_body
         self.callbacks = list(callbacks or [])
         self.generate_unique_id_function = generate_unique_id_function
+        self.max_body_size = validate_max_body_size(max_body_size)
+        self.form_limits = validate_form_limits(form_limits)
 
     @asynccontextmanager
     async def _lifespan(self, app: Any) -> AsyncIterator[Any]:
@@ -521,6 +534,8 @@ class APIRouter(Router):
         callbacks: list[BaseRoute] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
         strict_body: bool | None = None,
+        max_body_size: int | None = None,
+        form_limits: _FormLimits | None = None,
     ) -> None:
         """Add an endpoint under this router's prefix, with the router's tags, dependencies and responses."""
         route_class = route_class_override or self.route_class
@@ -553,6 +568,8 @@ class APIRouter(Router):
             callbacks=[*self.callbacks, *(callbacks or [])] or None,
             generate_unique_id_function=generate_unique_id_function or self.generate_unique_id_function,
             strict_body=self.strict_body if strict_body is None else strict_body,
+            max_body_size=first_limit(validate_max_body_size(max_body_size), self.max_body_size),
+            form_limits={**self.form_limits, **validate_form_limits(form_limits)},
         )
         route.siblings = self.routes
         self.routes.append(route)
@@ -621,12 +638,16 @@ class APIRouter(Router):
         include_in_schema: bool = True,
         callbacks: list[BaseRoute] | None = None,
         generate_unique_id_function: Callable[[APIRoute], str] | None = None,
+        max_body_size: int | None = None,
+        form_limits: _FormLimits | None = None,
     ) -> None:
         """Copy `router`'s routes in under `prefix`, adding the given tags, dependencies and responses;
         its start-up and shut-down handlers and its lifespan run with this router's."""
         assert not prefix or (prefix.startswith("/") and not prefix.endswith("/")), \
             "A path prefix must start with '/' and must not end with '/'"
         assert router is not self, "Cannot include a router into itself"
+        validate_max_body_size(max_body_size)
+        validate_form_limits(form_limits)
         if isinstance(router.default, Frontends):
             for frontend in router.default.frontends:
                 self._add_frontend(frontend.included(self.prefix + prefix, [*self.dependencies, *(dependencies or [])],
@@ -668,6 +689,8 @@ class APIRouter(Router):
                     callbacks=[*(callbacks or []), *(route.callbacks or [])] or None,
                     generate_unique_id_function=route.generate_unique_id_function or generate_unique_id_function,
                     strict_body=route.strict_body or self.strict_body,  # a strict app is strict throughout
+                    max_body_size=first_limit(route.max_body_size, max_body_size),
+                    form_limits={**validate_form_limits(form_limits), **route.form_limits},
                 )
             elif isinstance(route, APIWebSocketRoute):
                 self.add_api_websocket_route(prefix + route.path, route.endpoint, name=route.name,

@@ -13,6 +13,7 @@ from typing import Any, Literal, TypedDict
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from asgi_api._form_limits import _FormLimits
 from asgi_api.params import DependsMarker
 from asgi_api.routing import APIRoute
 
@@ -47,6 +48,8 @@ class RouteOptions(TypedDict, total=False):
     strict_body: bool | None
     callbacks: list[BaseRoute] | None
     generate_unique_id_function: Callable[[APIRoute], str] | None
+    max_body_size: int | None
+    form_limits: _FormLimits | None
 
 
 class IncludeOptions(TypedDict, total=False):
@@ -61,6 +64,8 @@ class IncludeOptions(TypedDict, total=False):
     include_in_schema: bool
     callbacks: list[BaseRoute] | None
     generate_unique_id_function: Callable[[APIRoute], str] | None
+    max_body_size: int | None
+    form_limits: _FormLimits | None
 
 
 class WebSocketOptions(TypedDict, total=False):
