@@ -184,13 +184,15 @@ class ParamModel:
         self.required, self.default = params.default_of(default, marker)
         self._error = ValidationError
         convert = self.loc == "header" and getattr(marker, "convert_underscores", True)
-        self._models = [_ModelFields(model, self.loc, convert) for model in models]
-        self.documented = [field for found in self._models for field in found.documented]
-        self._own = {key for found in self._models for key in found.own}
-        self._extra = any(found.extra for found in self._models)
         base, metadata = validation.strip_annotated(annotation)
         members = validation.union_members(base) or (base,)
         self.optional = type(None) in members
+        # an optional model with a default may be left out whole: OpenAPI then requires none of its fields
+        self._models = [_ModelFields(model, self.loc, convert, self.optional and not self.required)
+                        for model in models]
+        self.documented = [field for found in self._models for field in found.documented]
+        self._own = {key for found in self._models for key in found.own}
+        self._extra = any(found.extra for found in self._models)
         if len(models) > 1:  # each branch normalises the form for its own model
             choices = [member if member is type(None) else Annotated[
                 member, BeforeValidator(found.normalize), *_tag(member, found.model, Tag)]
@@ -237,7 +239,7 @@ def _tag(member: Any, model: Any, tag: Any) -> list[Any]:
 class _ModelFields:
     """How one model's fields are found among a location's values, as FastAPI finds them."""
 
-    def __init__(self, model: Any, loc: str, convert: bool) -> None:
+    def __init__(self, model: Any, loc: str, convert: bool, optional: bool) -> None:
         self.model = model
         self._loc = loc
         self._headers = loc == "header"
@@ -249,7 +251,7 @@ class _ModelFields:
         self.documented: list[_FieldParam] = []
         for field_name, info in model.model_fields.items():
             aliases = _aliases(field_name, info, config, convert)
-            self.documented.append(_FieldParam(loc, aliases[0][1], field_name, info))
+            self.documented.append(_FieldParam(loc, aliases[0], info, optional))
             self._fields.append(([(alias, key.lower() if self._headers else key) for alias, key in aliases],
                                  loc != "cookie" and validation.is_sequence(info.annotation)))
         self.own = {key for aliases, _ in self._fields for _, key in aliases}
@@ -331,16 +333,14 @@ def _aliases(name: str, info: Any, config: Any, convert: bool) -> list[tuple[str
 class _FieldParam:
     """A parameter model's field as OpenAPI lists it: one parameter of the location."""
 
-    def __init__(self, loc: str, alias: str, name: str, info: Any) -> None:
+    def __init__(self, loc: str, names: tuple[str, str], info: Any, optional: bool) -> None:
+        alias, self.alias = names  # the name pydantic reads, the name in the request
         self.loc = loc
-        self.alias = alias
-        self.required = info.is_required()
+        self.required = info.is_required() and not optional
         self.annotation = Annotated[info.annotation, info]
         # pydantic's schema of the field carries its default, description and examples already
         self.default: Callable[[], Any] = lambda: None
-        chosen = info.validation_alias
-        named = chosen if isinstance(chosen, str) and chosen else (info.alias or name)
-        self.marker = params.Param(title=info.title or named.title().replace("_", " "),
+        self.marker = params.Param(title=info.title or alias.title().replace("_", " "),
                                    description=info.description, deprecated=bool(info.deprecated))
 
 

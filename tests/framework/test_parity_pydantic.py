@@ -307,6 +307,10 @@ def build_parameter_models(fw: Any) -> Any:
     def cookies(found: Annotated[Session, fw.Cookie()]) -> Session:
         return found
 
+    @app.get("/cookies/maybe")
+    def maybe_cookies(found: Annotated[Optional[Session], fw.Cookie()] = None) -> Any:
+        return found
+
     @app.post("/login")
     def login(form: Annotated[Login, fw.Form()]) -> Login:
         return form
@@ -325,6 +329,8 @@ test_pydantic_parameter_models = parity_test(build_parameter_models, [
     call("GET", "/headers", 422, headers={"save-data": "maybe"}, id="header error under its name"),
     call("GET", "/cookies", 200, cookies={"session_id": "s1"}),
     call("GET", "/cookies", 422, id="missing cookie"),
+    call("GET", "/cookies/maybe", 200, id="optional model left out"),
+    call("GET", "/cookies/maybe", 422, cookies={"tracker": "t"}, id="optional model given in part"),
     call("POST", "/login", 200, data={"username": "ann", "password": "secret", "roles": ["a", "b"]}),
     call("POST", "/login", 422, data={"username": "ann", "password": "x", "admin": "1"}, id="form extra_forbidden"),
     call("POST", "/login", 422, data={"username": "", "password": ""}, id="empty form fields are missing"),
