@@ -26,8 +26,7 @@ if typing.TYPE_CHECKING:
     from pydantic import TypeAdapter
 
 __all__ = ["JsonValue", "ParamModel", "adapter", "dump_free", "field_alias", "form_models", "has_computed_fields",
-           "model_of",
-           "schemas", "serializer", "string_converter", "uses_pydantic", "wanted"]
+           "is_json", "model_of", "schemas", "serializer", "string_converter", "uses_pydantic", "wanted"]
 
 _MODULES = ("pydantic", "pydantic_core", "annotated_types")
 
@@ -157,11 +156,18 @@ def string_converter(tp: Any, constraints: dict[str, Any]) -> Callable[[Any], An
     return convert
 
 
+def is_json(metadata: Sequence[Any]) -> bool:
+    """Whether `Annotated` metadata holds pydantic's `Json` marker (`Json[Model]`)."""
+    return any(type(item).__name__ == "Json" and _from_pydantic(type(item)) for item in metadata)
+
+
 def model_of(annotation: Any) -> Any:
     """The pydantic model of `Model`, `Optional[Model]` or `Annotated[Model, ...]`; else None."""
     from pydantic import BaseModel
 
-    base = validation.strip_annotated(annotation)[0]
+    base, metadata = validation.strip_annotated(annotation)
+    if is_json(metadata):
+        return None  # `Json[Model]`: one value holding the model as JSON text
     members = validation.union_members(base)
     if members is not None and len(members) == 2 and type(None) in members:
         base = next(member for member in members if member is not type(None))

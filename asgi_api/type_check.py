@@ -120,8 +120,8 @@ def _sequence_class(tp: Any) -> bool:
 def _complex(tp: Any) -> bool:
     """FastAPI's "not a scalar": a model, a mapping, a file, a sequence, or a union holding one."""
     origin = typing.get_origin(tp)
-    if origin is Annotated:
-        return _complex(typing.get_args(tp)[0])
+    if origin is Annotated:  # `Json[Model]`: JSON text, one value
+        return not _pydantic.is_json(tp.__metadata__) and _complex(typing.get_args(tp)[0])
     if origin in (typing.Union, types.UnionType):
         return any(_complex(arg) for arg in typing.get_args(tp))
     return any(_sequence_class(candidate) or dataclasses.is_dataclass(candidate)

@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    Json,
     StringConstraints,
     computed_field,
     conint,
@@ -307,6 +308,10 @@ def build_parameter_models(fw: Any) -> Any:
     def cookies(found: Annotated[Session, fw.Cookie()]) -> Session:
         return found
 
+    @app.get("/json")
+    def json_text(data: Annotated[Json[Session], fw.Query()], limit: Annotated[int, fw.Query()] = 10) -> Any:
+        return {"data": data, "limit": limit}
+
     @app.get("/cookies/maybe")
     def maybe_cookies(found: Annotated[Optional[Session], fw.Cookie()] = None) -> Any:
         return found
@@ -329,6 +334,7 @@ test_pydantic_parameter_models = parity_test(build_parameter_models, [
     call("GET", "/headers", 422, headers={"save-data": "maybe"}, id="header error under its name"),
     call("GET", "/cookies", 200, cookies={"session_id": "s1"}),
     call("GET", "/cookies", 422, id="missing cookie"),
+    call("GET", "/json", 200, params={"data": '{"session_id": "s"}'}, id="Json[Model] is one parameter"),
     call("GET", "/cookies/maybe", 200, id="optional model left out"),
     call("GET", "/cookies/maybe", 422, cookies={"tracker": "t"}, id="optional model given in part"),
     call("POST", "/login", 200, data={"username": "ann", "password": "secret", "roles": ["a", "b"]}),
