@@ -207,7 +207,7 @@ class ParamModel:
                 choices.append(type(None))
             annotation = typing.Union[tuple(choices)]
             annotation = Annotated[(annotation, *metadata)] if metadata else annotation
-        self._validate = adapter(annotation).validate_python
+        self._validate = adapter(annotation, marker.switches).validate_python
 
     def read(self, given: dict[str, list[Any]]) -> tuple[Any, list[Error]]:
         """The model from the location's values (each name with all its values, in order)."""

@@ -451,6 +451,10 @@ def build_form_unions(fw: Any) -> Any:
     def optional(contact: Annotated[Optional[Union[Person, Company]], fw.Form()] = None) -> Any:
         return contact
 
+    @app.post("/marker")
+    def marker(contact: Annotated[Optional[Union[Person, Company]], fw.Form(discriminator="kind")] = None) -> Any:
+        return contact
+
     return app
 
 
@@ -458,6 +462,6 @@ _CONTACTS = [({"kind": "person", "name": "Rick", "tags": ["a", "b"]}, 200),
              ({"kind": "company", "company_name": "Acme"}, 200),
              ({"kind": "person"}, 422), ({"kind": "robot"}, 422), ({}, 422)]
 test_pydantic_form_unions = parity_test(build_form_unions, [
-    call("POST", path, 200 if path == "/optional" and not data else status, data=data)
-    for path in ("/contact", "/tagged", "/optional") for data, status in _CONTACTS
+    call("POST", path, 200 if path in ("/optional", "/marker") and not data else status, data=data)
+    for path in ("/contact", "/tagged", "/optional", "/marker") for data, status in _CONTACTS
 ])
