@@ -55,8 +55,12 @@ lint: $(STAMP)
 	if [ $$status -ne 0 ]; then echo "quality gate: FAILED - fix the findings above"; exit 1; fi; \
 	echo "quality gate: passed"
 
+# Two pytest workers (pytest-xdist): the suite is mostly CPU (servers, Prefect processes, in-process
+# requests), and one process leaves the second core idle. loadgroup hands each test
+# to the next free worker, except that the tests of a module sharing a module-scoped server or
+# browser go to one worker together (tests/conftest.py marks them). Plain `pytest` runs in one process.
 test: $(STAMP) lint browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -74,6 +74,21 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+# --- workers ---------------------------------------------------------------------------------------
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks (it appends the group to node ids)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that share a module- or class-scoped fixture (a server, a browser) run on one worker.
+
+    pytest-xdist (`--dist loadgroup`, `make test`) otherwise hands tests out one by one, and each
+    worker would set up a module's server or browser again for its share of the module's tests."""
+    for item in items:
+        # seam: pytest `Function._fixtureinfo` (private): the only place a test's fixture definitions are known.
+        if isinstance(item, pytest.Function) and any(
+                chain[-1].scope in ("module", "class") for chain in item._fixtureinfo.name2fixturedefs.values()):
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+
 # --- databases -------------------------------------------------------------------------------------
 
 POSTGRES_URL_VARIABLE = "ASGI_API_TEST_POSTGRES_URL"

@@ -18,7 +18,7 @@ import pytest
 from asgi_api.server.subprocess import SubprocessASGIServer
 
 StartServer = Callable[[], SubprocessASGIServer]
-START_TIMEOUT = 30.0
+START_TIMEOUT = 60.0  # two pytest workers may be starting servers and Prefect processes at once
 
 
 def free_port() -> int:

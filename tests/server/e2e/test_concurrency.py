@@ -25,7 +25,7 @@ import pytest
 
 from asgi_api.server.subprocess import SubprocessASGIServer
 from tests.server.e2e.api import create_flow, read_all
-from tests.server.e2e.conftest import free_port
+from tests.server.e2e.conftest import START_TIMEOUT, free_port
 from tests.server.e2e.retry import RetryingClient
 
 pytestmark = pytest.mark.anyio
@@ -34,7 +34,6 @@ RUNS = 200
 LOGS_PER_BATCH = 10
 IN_FLIGHT = 64
 TEST_TIMEOUT = 120.0  # seconds for all the writes
-START_TIMEOUT = 30.0
 STOP_GRACE = 15.0
 
 
