@@ -9,7 +9,7 @@ from uuid import UUID
 from asgi_api.exceptions import HTTPException
 from asgi_api.params import Body, Depends
 from asgi_api.routing import APIRouter
-from asgi_api.server.api.limits import Limit, resolve_limit, resolve_offset
+from asgi_api.server.api.limits import Limit, Offset, resolve_limit, resolve_offset
 from asgi_api.server.database import Session
 from asgi_api.server.dependencies import read_session, write_session
 from asgi_api.server.models import automations as models
@@ -61,7 +61,7 @@ async def delete_automation(id: UUID, session: Session = Depends(write_session))
 
 @router.post("/filter")
 async def read_automations(sort: AutomationSort | None = Body(None), limit: Limit | None = Body(None),
-                           offset: int | None = Body(None), automations: AutomationFilter | None = Body(None),
+                           offset: Offset | None = Body(None), automations: AutomationFilter | None = Body(None),
                            session: Session = Depends(read_session)) -> list[Automation]:
     return await models.read_automations(session, automations, sort or AutomationSort.NAME_ASC,
                                          resolve_limit(limit), resolve_offset(offset))

@@ -108,6 +108,7 @@ NAMED: list[tuple[str, str, Any, list[Any]]] = [
      ["body", "flow_runs", "parent_task_run_id", "is_null_"]),
     ("limit false", "/flows/filter", {"limit": False}, ["body", "limit"]),
     ("offset '1'", "/flows/filter", {"offset": "1"}, ["body", "offset"]),
+    ("automations offset -1", "/automations/filter", {"offset": -1}, ["body", "offset"]),
     ("lease_duration false", "/v2/concurrency_limits/increment-with-lease", {**LEASE, "lease_duration": False},
      ["body", "lease_duration"]),
     ("lease_duration '60'", "/v2/concurrency_limits/increment-with-lease", {**LEASE, "lease_duration": "60"},
