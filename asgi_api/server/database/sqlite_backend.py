@@ -46,7 +46,7 @@ class CachingSQLiteBackend(SQLiteBackend):
 
     def __init__(self, database_url: Any, **options: Any) -> None:
         super().__init__(database_url, **options)
-        self._compiled: LRUCache[Any, Compiled] = LRUCache(CACHE_SIZE)
+        self._compiled: LRUCache[Any, Any] = LRUCache(CACHE_SIZE)  # compiled executemany INSERTs, _Prepared statements
 
     def connection(self) -> CachingSQLiteConnection:
         # seam: databases SQLiteBackend._pool/_dialect and SQLiteConnection(pool, dialect)
@@ -56,7 +56,7 @@ class CachingSQLiteBackend(SQLiteBackend):
 class CachingSQLiteConnection(SQLiteConnection):
     """A connection of `CachingSQLiteBackend`: its `_compile` looks in the backend's cache first."""
 
-    def __init__(self, pool: Any, dialect: Dialect, compiled: LRUCache[Any, Compiled]) -> None:
+    def __init__(self, pool: Any, dialect: Dialect, compiled: LRUCache[Any, Any]) -> None:
         super().__init__(pool, dialect)
         self._compiled = compiled
         self._prelude: tuple[str, ...] = ()
@@ -78,17 +78,17 @@ class CachingSQLiteConnection(SQLiteConnection):
     # seam: aiosqlite Connection._execute (runs a function on the connection's thread) and ._conn;
     # seam: databases Record/Row/create_column_maps and CompilationContext.context (as its fetch_all builds rows)
     async def fetch_all(self, query: ClauseElement) -> list[Record]:  # type: ignore[override]
-        statement, args, result_columns, context = self._compile(query)
+        statement, args, prepared = self._compile(query)
         rows, description = await self._trip(_run, statement, args, None)
-        return _records(self, rows, description, result_columns, context)
+        return prepared.records(rows, description, self._dialect)
 
     async def fetch_one(self, query: ClauseElement) -> Record | None:
-        statement, args, result_columns, context = self._compile(query)
+        statement, args, prepared = self._compile(query)
         rows, description = await self._trip(_run, statement, args, 1)
-        return _records(self, rows, description, result_columns, context)[0] if rows else None
+        return prepared.records(rows, description, self._dialect)[0] if rows else None
 
     async def execute(self, query: ClauseElement) -> Any:
-        statement, args, _, _ = self._compile(query)
+        statement, args, _ = self._compile(query)
         return await self._trip(_execute, statement, args)
 
     async def insert_many(self, query: sa.Insert, rows: list[dict[str, Any]]) -> None:
@@ -115,15 +115,19 @@ class CachingSQLiteConnection(SQLiteConnection):
 
     # seam: databases SQLiteConnection._compile (returns statement, args, result columns, CompilationContext);
     # seam: sqlalchemy compiled internals (cache key, bind processors, post-compile expansion, result_column_struct)
-    def _compile(self, query: ClauseElement) -> tuple[str, list[Any], Any, CompilationContext]:  # type: ignore[override]
+    def _compile(self, query: ClauseElement) -> tuple[str, list[Any], _Prepared]:  # type: ignore[override]
         key = None if isinstance(query, DDLElement) else query._generate_cache_key()
         if key is None:
-            return super()._compile(query)  # type: ignore[return-value]
-        compiled = self._compiled.get(key.key)
-        if compiled is None:
+            statement, args, result_columns, context = cast(
+                "tuple[str, list[Any], Any, CompilationContext]", super()._compile(query))
+            return statement, args, _Prepared(result_columns, context)
+        prepared = self._compiled.get(key.key)
+        if prepared is None:
             compiled = query.compile(dialect=self._dialect, cache_key=key)
-            self._compiled[key.key] = compiled
-        assert isinstance(compiled, SQLCompiler)
+            assert isinstance(compiled, SQLCompiler)
+            prepared = self._compiled[key.key] = _Prepared.of(compiled, self._dialect)
+        assert isinstance(prepared, _Prepared) and isinstance(prepared.compiled, SQLCompiler)
+        compiled = prepared.compiled
         params = compiled.construct_params(extracted_parameters=key.bindparams, escape_names=False,
                                            _no_postcompile=True)
         values: Mapping[str, Any] = params
@@ -135,12 +139,42 @@ class CachingSQLiteConnection(SQLiteConnection):
             processors = {**processors, **expanded.processors}
         assert positions is not None, "the SQLite dialect is positional"
         args = [processors[name](values[name]) if name in processors else values[name] for name in positions]
-        context = cast(DefaultExecutionContext, self._dialect.execution_ctx_cls())
-        context.dialect = self._dialect
+        return statement, args, prepared
+
+
+class _Prepared:
+    """A statement's compiled form and what reading its rows needs: built once per statement shape
+    (as SQLAlchemy keeps result metadata on a compiled statement), not for every fetch."""
+
+    __slots__ = ("column_maps", "compiled", "context", "result_columns", "_description", "_metadata")
+
+    def __init__(self, result_columns: Any, context: CompilationContext, compiled: Compiled | None = None) -> None:
+        self.compiled = compiled
+        self.result_columns = result_columns
+        self.context = context
+        self.column_maps: Any = None
+        self._description: Any = None
+        self._metadata: Any = None
+
+    @classmethod
+    def of(cls, compiled: SQLCompiler, dialect: Dialect) -> _Prepared:
+        context = cast(DefaultExecutionContext, dialect.execution_ctx_cls())
+        context.dialect = dialect
         context.result_column_struct = (compiled._result_columns, compiled._ordered_columns,
                                         compiled._textual_ordered_columns, compiled._ad_hoc_textual,
                                         compiled._loose_column_name_matching)
-        return statement, args, compiled._result_columns, CompilationContext(context)
+        return cls(compiled._result_columns, CompilationContext(context), compiled)
+
+    def records(self, rows: list[Any], description: Any, dialect: Dialect) -> list[Record]:
+        """The rows as `databases` Records, their values processed by the column types."""
+        if description != self._description:  # the same unless the table changed under a textual SELECT
+            self._metadata = CursorResultMetaData(self.context, description)  # type: ignore[arg-type]
+            self.column_maps = create_column_maps(self.result_columns)
+            self._description = description
+        metadata = self._metadata
+        keymap = metadata._keymap
+        return [Record(Row(metadata, metadata._processors, keymap, row), self.result_columns, dialect,
+                       self.column_maps) for row in rows]
 
 
 def _run(connection: sqlite3.Connection, prelude: tuple[str, ...], statement: str, args: list[Any],
@@ -180,16 +214,6 @@ def _execute_many(connection: sqlite3.Connection, prelude: tuple[str, ...], stat
                   parameters: list[list[Any]]) -> None:
     _run_statements(connection, prelude)
     connection.executemany(statement, parameters).close()
-
-
-def _records(connection: CachingSQLiteConnection, rows: list[Any], description: Any, result_columns: Any,
-             context: CompilationContext) -> list[Record]:
-    """The rows as `databases` Records, their values processed by the column types."""
-    metadata = CursorResultMetaData(context, description)  # type: ignore[arg-type]
-    column_maps = create_column_maps(result_columns)
-    keymap: Any = metadata._keymap
-    return [Record(Row(metadata, metadata._processors, keymap, row), result_columns,
-                   connection._dialect, column_maps) for row in rows]
 
 
 def _processors(compiled: SQLCompiler) -> Mapping[str, Callable[[Any], Any]]:

@@ -107,11 +107,13 @@ async def test_sqlalchemy_compiled_internals(database: Database) -> None:
         query = (sa.select(tables.variable.c.name, tables.variable.c.created)
                  .where(tables.variable.c.name.in_(names), tables.variable.c.created > utcnow()))
         try:
-            statement, args, result_columns, context = connection._compile(query)
+            statement, args, prepared = connection._compile(query)
         except (AttributeError, TypeError, KeyError) as exc:
             pytest.fail(broken(seam, f"compiling a select raised {type(exc).__name__}: {exc}"))
         compiled.append((statement, args))
-        assert context.context.result_column_struct[0] is result_columns, broken(seam, "no result_column_struct")
+        result_columns = prepared.result_columns
+        struct = prepared.context.context.result_column_struct
+        assert struct[0] is result_columns, broken(seam, "no result_column_struct")
         assert [column[0] for column in result_columns] == ["name", "created"], broken(seam, f"{result_columns}")
     assert len(connection._compiled) == 1, broken(seam, "one statement shape was cached more than once")
     (first, first_args), (second, second_args) = compiled

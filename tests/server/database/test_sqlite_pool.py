@@ -72,6 +72,21 @@ async def test_a_read_sees_one_snapshot_from_its_first_statement(database: Datab
     assert not _driver(idle).in_transaction  # type: ignore[attr-defined]
 
 
+async def test_a_cached_textual_select_sees_a_column_added_since(database: Database) -> None:
+    """What reading a statement's rows needs is kept per statement, and built again when its columns change."""
+    async with database.transaction(write=True) as session:
+        await session.execute(sa.text("CREATE TABLE scratch_columns (a INTEGER)"))
+        await session.execute(sa.text("INSERT INTO scratch_columns VALUES (1)"))
+    select_all = sa.text("SELECT * FROM scratch_columns")
+    async with database.transaction() as session:
+        assert await session.fetch_all(select_all) == [{"a": 1}]
+        assert await session.fetch_all(select_all) == [{"a": 1}]
+    async with database.transaction(write=True) as session:
+        await session.execute(sa.text("ALTER TABLE scratch_columns ADD COLUMN b INTEGER DEFAULT 2"))
+    async with database.transaction() as session:
+        assert await session.fetch_all(select_all) == [{"a": 1, "b": 2}]
+
+
 async def test_a_failed_commit_leaves_the_writer_usable(database: Database) -> None:
     async with database.transaction(write=True) as session:
         for table in _scratch.sorted_tables:
