@@ -49,7 +49,7 @@ class API(Starlette):
         description: str = "",
         version: str = "0.1.0",
         dependencies: Sequence[DependsMarker] | None = None,
-        default_response_class: type[Response] = JSONResponse,
+        default_response_class: type[Response] | None = None,
         redirect_slashes: bool = True,
         middleware: Sequence[Middleware] | None = None,
         exception_handlers: dict[Any, ExceptionHandler] | None = None,

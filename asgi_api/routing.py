@@ -101,6 +101,8 @@ class APIRoute(Route):
     """A route whose endpoint takes typed, validated parameters and returns data (or a Response)."""
 
     methods: set[str]  # never None here, unlike Starlette's Route
+    # Set by the router: the class is no route's nor router's choice, so an including router's applies.
+    inherits_response_class: bool = False
 
     def __init__(
         self,
@@ -404,7 +406,7 @@ class APIRouter(Router):
         prefix: str = "",
         tags: list[str] | None = None,
         dependencies: Sequence[DependsMarker] | None = None,
-        default_response_class: type[Response] = JSONResponse,
+        default_response_class: type[Response] | None = None,
         responses: dict[int | str, dict[str, Any]] | None = None,
         routes: Sequence[BaseRoute] | None = None,
         redirect_slashes: bool = True,
@@ -434,7 +436,9 @@ class APIRouter(Router):
         self.prefix = prefix
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
-        self.default_response_class = default_response_class
+        self.default_response_class = default_response_class or JSONResponse
+        # A router given no class of its own lets the routes that take its default take an includer's.
+        self._default_class_given = default_response_class is not None
         self.responses = dict(responses or {})
         self.dependency_overrides_provider = dependency_overrides_provider
         self.route_class = route_class
@@ -571,6 +575,7 @@ class APIRouter(Router):
             max_body_size=first_limit(validate_max_body_size(max_body_size), self.max_body_size),
             form_limits={**self.form_limits, **validate_form_limits(form_limits)},
         )
+        route.inherits_response_class = response_class is None and not self._default_class_given
         route.siblings = self.routes
         self.routes.append(route)
 
@@ -658,7 +663,6 @@ class APIRouter(Router):
         for route in router.routes:
             if isinstance(route, APIRoute):
                 assert self.prefix + prefix + route.path, "Prefix and path cannot be both empty"
-                explicit = route.response_class is not router.default_response_class
                 self.add_api_route(
                     prefix + route.path,
                     route.endpoint,
@@ -680,8 +684,7 @@ class APIRouter(Router):
                     methods=sorted(route.methods),
                     operation_id=route.operation_id,
                     include_in_schema=route.include_in_schema and include_in_schema,
-                    response_class=(route.response_class if explicit
-                                    else default_response_class or route.response_class),
+                    response_class=default_response_class if route.inherits_response_class else route.response_class,
                     name=route.name,
                     route_class_override=type(route),
                     openapi_extra=route.openapi_extra,

@@ -64,3 +64,33 @@ test_route_handler_parity = parity_test(build, [
     sequence(("POST", "/wrapped/sum", {"json": [3]}, 200), ("GET", "/wrapped/events", 200),
              id="generator dependencies close"),
 ])
+
+
+def build_classes(fw: Any) -> Any:
+    """Response classes chosen at each level: a route's, its router's own default, an include's, an app's."""
+
+    def level(name: str) -> Any:
+        return type(name, (fw.responses.JSONResponse,), {"media_type": f"application/x-{name}"})
+
+    app = fw.API(default_response_class=level("app"))
+    chosen = fw.APIRouter(default_response_class=level("router"))
+    plain = fw.APIRouter()
+    for router in (chosen, plain):
+        router.get("/default")(lambda: "default")
+        router.get("/own", response_class=level("route"))(lambda: "own")
+        router.get("/json", response_class=fw.responses.JSONResponse)(lambda: "json")
+    middle = fw.APIRouter()
+    middle.include_router(chosen, prefix="/chosen", default_response_class=level("include"))
+    middle.include_router(plain, prefix="/plain", default_response_class=level("include"))
+    app.include_router(middle, prefix="/m")
+    app.include_router(plain, prefix="/bare")
+    return app
+
+
+test_response_class_levels = parity_test(build_classes, [
+    call("GET", "/m/chosen/default", 200, id="a router's own default beats the include's"),
+    call("GET", "/m/chosen/own", 200),
+    call("GET", "/m/plain/default", 200, id="the include's beats the app's"),
+    call("GET", "/m/plain/json", 200, id="an explicit JSONResponse stays"),
+    call("GET", "/bare/default", 200, id="the app's when nobody chose"),
+])
