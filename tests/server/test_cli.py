@@ -16,7 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
@@ -64,7 +64,8 @@ def serving(tmp_path: Path, *args: str) -> Iterator[Served]:
     port = free_port()
     with open(tmp_path / f"serve-{port}.log", "w+b") as log:
         process = subprocess.Popen([*COMMAND, "serve", "--port", str(port), *args], stdin=subprocess.DEVNULL,
-                                   env={**os.environ, "ASGI_API_HOME": str(tmp_path)}, stdout=log, stderr=log)
+                                   env={**os.environ, "ASGI_API_HOME": str(tmp_path)}, stdout=log, stderr=log,
+                                   start_new_session=True)  # its reloader or workers can be killed with it
         served = Served(process, f"http://127.0.0.1:{port}", log)
         try:
             deadline = time.monotonic() + 60
@@ -82,9 +83,11 @@ def serving(tmp_path: Path, *args: str) -> Iterator[Served]:
             # uvicorn shuts down gracefully, then re-raises the signal so the exit status says SIGTERM.
             assert process.returncode in (0, -signal.SIGTERM), served.read_log()
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+            # A test that failed leaves the server up: kill its whole group, or uvicorn's reloader and
+            # worker children would outlive it, holding their database sessions open for later tests.
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
             served.log = served.read_log()
 
 
