@@ -79,8 +79,10 @@ class Param:
         pattern = pattern if pattern is not None else regex
         self.allow_inf_nan = allow_inf_nan
         self.validate_default = bool(validate_default)
-        if isinstance(pattern, re.Pattern):
-            pattern = pattern.pattern
+        if isinstance(pattern, re.Pattern):  # its flags kept inline: `(?i)^abc$`
+            flags = "".join(letter for flag, letter in ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"),
+                                                        (re.VERBOSE, "x")) if pattern.flags & flag)
+            pattern = f"(?{flags}){pattern.pattern}" if flags else pattern.pattern
         self.openapi_examples = openapi_examples
         if examples is None and example is not UNSET:
             examples = [example]

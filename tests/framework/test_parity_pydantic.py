@@ -389,6 +389,10 @@ def build_switches(fw: Any) -> Any:
     def pattern(code: Annotated[str, fw.Query(pattern=re.compile(r"^[a-z]+$"))]) -> str:
         return code
 
+    @app.get("/nocase")
+    def nocase(code: Annotated[str, fw.Query(pattern=re.compile(r"^abc$", re.IGNORECASE))]) -> str:
+        return code
+
     @app.get("/aliased")
     def aliased(found: Annotated[Aliased, fw.Query()]) -> str:
         return found.p
@@ -414,6 +418,7 @@ test_pydantic_parameter_switches = parity_test(build_switches, [
     call("POST", "/defaults?q=3", 200, data={"f": "5"}, headers={"h": "4"}),
     call("GET", "/pattern?code=abc", 200),
     call("GET", "/pattern?code=ABC", 422, id="a compiled pattern"),
+    call("GET", "/nocase?code=ABC", 200, id="a compiled pattern's flags"),
     call("GET", "/aliased?p_val_alias=x", 200),
     call("GET", "/wire?wire=5", 200, id="alias from a pydantic Field beside the marker"),
     call("GET", "/wire?value=5", 422),
