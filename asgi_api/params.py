@@ -79,6 +79,7 @@ class Param:
         pattern = pattern if pattern is not None else regex
         self.allow_inf_nan = allow_inf_nan
         self.validate_default = bool(validate_default)
+        self._pattern_text = pattern.pattern if isinstance(pattern, re.Pattern) else None
         if isinstance(pattern, re.Pattern):  # its flags kept inline: `(?i)^abc$`
             flags = "".join(letter for flag, letter in ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"),
                                                         (re.VERBOSE, "x")) if pattern.flags & flag)
@@ -101,6 +102,13 @@ class Param:
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
         self.json_schema_extra = json_schema_extra
+
+    @property
+    def documented_constraints(self) -> dict[str, Any]:
+        """`constraints` as OpenAPI shows them: a compiled pattern's own text, without inline flags."""
+        if self._pattern_text is None:
+            return self.constraints
+        return {**self.constraints, "pattern": self._pattern_text}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.default!r})"

@@ -152,7 +152,7 @@ def _with_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> di
 
 
 def _field_schema(schema: dict[str, Any], name: str, marker: Any, required: bool, default: Any) -> dict[str, Any]:
-    schema = _with_constraints(dict(schema), marker.constraints)
+    schema = _with_constraints(dict(schema), marker.documented_constraints)
     if "$ref" not in schema:
         schema["title"] = marker.title or _title(name)
     if marker.description:
@@ -304,7 +304,7 @@ def _request_body(route: APIRoute, body: list[tuple[BodyField | FormField, int]]
             return {"content": {media_type: {"schema": generated[body[0][1]]}}, "required": True}
     elif route.body is not None and route.body.whole is not None:
         field, index = body[0]
-        schema = _with_constraints(dict(generated[index]), field.marker.constraints)
+        schema = _with_constraints(dict(generated[index]), field.marker.documented_constraints)
         if "$ref" not in schema:
             schema["title"] = field.marker.title or _title(field.name)
         schema.update(field.marker.json_schema_extra or {})
