@@ -24,9 +24,12 @@ STRICT_POLICY = "; ".join([
 """What the UI and the API need: their own scripts, styles, images and API calls."""
 
 FOREIGN_UI_POLICY = STRICT_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'").replace(
-    "style-src 'self'", "style-src 'self' 'unsafe-inline'")
-"""A UI build not of this package (Prefect's own): its graph library compiles shaders with `eval`
-and its components inject styles, so those two are allowed; it still loads nothing from elsewhere."""
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
+    "font-src 'self'", "font-src 'self' data:; worker-src 'self' blob:")
+"""A UI build not of this package (Prefect's own): its graph library compiles shaders with `eval` and
+lays out the run graph's nodes in a worker it starts from a `blob:` URL, its components inject styles
+and its bundle inlines its fonts as `data:` URLs, so those are allowed; it still loads nothing from
+elsewhere."""
 
 _CDN = "https://cdn.jsdelivr.net"
 DOCS_POLICY = "; ".join([

@@ -155,21 +155,24 @@ def seed_demo(seeder: Seeder) -> dict[str, Any]:
     etl = seeder.flow("etl-daily", ["prod"])
     report = seeder.flow("report-weekly")
     train = seeder.flow("ml-train", ["gpu"])
-    ok = seeder.flow_run(etl, "witty-otter", ["PENDING", "RUNNING", "COMPLETED"], message="All states completed.",
-                         parameters={"date": "2024-05-01", "limit": 10}, tags=["prod"])
+    # task runs run while their flow run is Running, as in an engine's run (Prefect's run graph draws
+    # them inside the run's time span), and the run finishes after them
+    ok = seeder.flow_run(etl, "witty-otter", ["PENDING", "RUNNING"], parameters={"date": "2024-05-01", "limit": 10},
+                         tags=["prod"])
     extract = seeder.task_run(ok, "extract", ["PENDING", "RUNNING", "COMPLETED"])
     load = seeder.task_run(ok, "load", ["PENDING", "RUNNING", "COMPLETED"])
+    seeder.set_state(ok, "COMPLETED", "All states completed.")
     seeder.logs(ok, (10, "Connecting to warehouse db-1"), (20, "Created flow run 'witty-otter'"))
     seeder.logs(ok, (20, "Extracted 42 rows"), task=extract, logger="prefect.task_runs")
     seeder.logs(ok, (20, "Loaded 42 rows"), (30, "Table is getting large"), task=load, logger="prefect.task_runs")
-    failed = seeder.flow_run(etl, "angry-badger", ["PENDING", "RUNNING", "FAILED"],
-                             message="Flow run encountered an exception: ValueError: boom",
-                             parameters={"date": "2024-05-02"})
+    failed = seeder.flow_run(etl, "angry-badger", ["PENDING", "RUNNING"], parameters={"date": "2024-05-02"})
     broken = seeder.task_run(failed, "transform", ["PENDING", "RUNNING", "FAILED"])
+    seeder.set_state(failed, "FAILED", "Flow run encountered an exception: ValueError: boom")
     seeder.logs(failed, (40, "Task run failed with exception: ValueError('boom')"), task=broken,
                 logger="prefect.task_runs")
     running = seeder.flow_run(report, "busy-beaver", ["PENDING", "RUNNING"], parameters={"weeks": 1})
     scheduled = seeder.flow_run(train, "lazy-lion", ["SCHEDULED"])
+    ok, failed = (seeder.call("GET", f"/flow_runs/{run['id']}") for run in (ok, failed))  # as they finished
     return {"flows": {"etl-daily": etl, "report-weekly": report, "ml-train": train},
             "runs": {"witty-otter": ok, "angry-badger": failed, "busy-beaver": running, "lazy-lion": scheduled},
             "tasks": {"extract": extract, "load": load, "transform": broken}}
