@@ -125,50 +125,69 @@ async def task_run_counts(session: Session, filters: RunFilters, start: datetime
 
 
 async def flow_run_graph(session: Session, flow_run_id: uuid.UUID, since: datetime) -> Graph | None:
-    """The run's task runs and subflow runs that started, linked by the task inputs that fed them;
-    None when there is no such flow run."""
+    """The run's task runs past Pending (a subflow's placeholder shown as its flow run), linked by the
+    task inputs that fed them, as Prefect's graph-v2 draws them; None when there is no such flow run."""
     run = await session.fetch_one(sa.select(tables.flow_run).where(tables.flow_run.c.id == flow_run_id))
     if run is None:
         return None
     task, flow_run = tables.task_run.c, tables.flow_run.c
     tasks = await session.fetch_all(sa.select(tables.task_run).where(
-        task.flow_run_id == flow_run_id, task.start_time.is_not(None),
-        sa.or_(task.end_time.is_(None), task.end_time >= since)))
+        task.flow_run_id == flow_run_id, task.state_type != StateType.PENDING.value))
     subflows = {row["parent_task_run_id"]: row for row in await session.fetch_all(
-        sa.select(tables.flow_run).where(flow_run.parent_task_run_id.in_([row["id"] for row in tasks])))}
+        sa.select(tables.flow_run, tables.flow.c.name.label("flow_name"))
+        .join(tables.flow, tables.flow.c.id == flow_run.flow_id)
+        .where(flow_run.parent_task_run_id.in_([row["id"] for row in tasks])))}
     node_id = {row["id"]: subflows[row["id"]]["id"] if row["id"] in subflows else row["id"] for row in tasks}
     artifacts = await _artifacts(session, flow_run_id)
 
-    parents: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    # `__parents__` inputs name the task runs a task ran inside of (its encapsulating nodes); the
+    # other task-run inputs are the upstream nodes that fed it
+    parents: dict[uuid.UUID, dict[uuid.UUID, None]] = defaultdict(dict)  # dicts: ordered sets
+    encapsulating: dict[uuid.UUID, dict[uuid.UUID, None]] = defaultdict(dict)
     for row in tasks:
-        for inputs in (row["task_inputs"] or {}).values():
+        for key, inputs in (row["task_inputs"] or {}).items():
+            edges = (encapsulating if key == "__parents__" else parents)[node_id[row["id"]]]
             for reference in inputs:
                 upstream = reference.get("id") if reference.get("input_type") == "task_run" else None
                 if upstream is not None and uuid.UUID(upstream) in node_id:
-                    parents[node_id[row["id"]]].add(node_id[uuid.UUID(upstream)])
+                    edges[node_id[uuid.UUID(upstream)]] = None
     children: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
     for child, upstreams in parents.items():
         for parent in upstreams:
             children[parent].add(child)
 
     nodes: list[tuple[uuid.UUID, Node]] = []
-    for row in sorted(tasks, key=lambda row: row["start_time"]):
-        source = subflows.get(row["id"], row)
+    for row in tasks:
+        subflow = subflows.get(row["id"])
         identity = node_id[row["id"]]
+        start, end = _node_times(row, subflow)
+        if start is None or (end is not None and end < since):
+            continue
         nodes.append((identity, Node(
-            kind="flow-run" if row["id"] in subflows else "task-run", id=identity, label=source["name"],
-            state_type=StateType(source["state_type"] or row["state_type"]),
-            start_time=source["start_time"] or row["start_time"], end_time=source["end_time"],
+            kind="task-run" if subflow is None else "flow-run", id=identity,
+            label=row["name"] if subflow is None else f"{subflow['flow_name']} / {subflow['name']}",
+            state_type=StateType((subflow or row)["state_type"] or row["state_type"]), start_time=start, end_time=end,
             parents=[Edge(id=edge) for edge in sorted(parents[identity])],
-            children=[Edge(id=edge) for edge in sorted(children[identity])], encapsulating=[],
+            children=[Edge(id=edge) for edge in sorted(children[identity])],
+            encapsulating=[Edge(id=edge) for edge in encapsulating[identity]],
             artifacts=artifacts.get(row["id"], []))))
+    nodes.sort(key=lambda item: (item[1].start_time, item[1].end_time is None, item[1].end_time or since))
     states = await session.fetch_all(sa.select(tables.flow_run_state).where(
         tables.flow_run_state.c.flow_run_id == flow_run_id).order_by(tables.flow_run_state.c.timestamp))
-    return Graph(start_time=run["start_time"], end_time=run["end_time"],
+    return Graph(start_time=run["start_time"] or run["expected_start_time"], end_time=run["end_time"],
                  root_node_ids=[identity for identity, node in nodes if not node.parents], nodes=nodes,
                  artifacts=artifacts.get(None, []),
                  states=[GraphState(id=state["id"], timestamp=state["timestamp"], type=StateType(state["type"]),
                                     name=state["name"]) for state in states])
+
+
+def _node_times(task: dict[str, Any], subflow: dict[str, Any] | None) -> tuple[datetime | None, datetime | None]:
+    """A node's span as Prefect draws it: the subflow run's times before its placeholder task run's,
+    and a run not started yet (a task run Scheduled for a task worker) from its expected start. (A run
+    created in a terminal state got its start and end times on entering it.)"""
+    sources = ([subflow] if subflow is not None else []) + [task]
+    start = next((row[key] for row in sources for key in ("start_time", "expected_start_time") if row[key]), None)
+    return start, next((row["end_time"] for row in sources if row["end_time"]), None)
 
 
 async def _artifacts(session: Session, flow_run_id: uuid.UUID) -> dict[uuid.UUID | None, list[GraphArtifact]]:
@@ -181,6 +200,7 @@ async def _artifacts(session: Session, flow_run_id: uuid.UUID) -> dict[uuid.UUID
     found: dict[uuid.UUID | None, list[GraphArtifact]] = defaultdict(list)
     for row in rows:
         found[row["task_run_id"]].append(GraphArtifact(
-            id=row["id"], created=row["created"], key=row["key"], type=row["type"], is_latest=bool(row["is_latest"]),
+            id=row["id"], created=row["created"], key=row["key"], type=row["type"],
+            is_latest=row["key"] is None or bool(row["is_latest"]),  # a keyless artifact has no newer version
             data=row["data"] if row["type"] == "progress" else None))
     return found

@@ -95,17 +95,24 @@ async def test_task_run_counts(client: httpx.AsyncClient) -> None:
 
 
 async def test_graph(client: httpx.AsyncClient) -> None:
-    run = await create_flow_run(client)
+    """graph-v2 in Prefect 3.6's shape: task runs past Pending as nodes (a subflow's placeholder as
+    `flow / run`), edges from task-run inputs, `__parents__` inputs as encapsulating nodes."""
+    flow = await create_flow(client, name="parent-flow")
+    run = await create_flow_run(client, flow["id"])
     await set_state(client, run, "RUNNING", expected_status=201)
-    upstream = await create_task_run(client, run["id"], task_key="extract")
+    upstream = await create_task_run(client, run["id"], task_key="extract", name="extract-0")
     downstream = await create_task_run(client, run["id"], task_key="load", task_inputs={
         "rows": [{"input_type": "task_run", "id": upstream["id"]}], "x": [{"input_type": "parameter", "name": "x"}]})
     unstarted = await create_task_run(client, run["id"], task_key="never")
     for task in (upstream, downstream):
         await set_state(client, task, "RUNNING", runs="task_runs", expected_status=201)
+    inner = await create_task_run(client, run["id"], task_key="inner", state={"type": "RUNNING"}, task_inputs={
+        "__parents__": [{"input_type": "task_run", "id": downstream["id"]}] * 2})
+    cached = await create_task_run(client, run["id"], task_key="cached", state={"type": "COMPLETED"})
     placeholder = await create_task_run(client, run["id"], task_key="child")
     await set_state(client, placeholder, "RUNNING", runs="task_runs", expected_status=201)
-    subflow = await create_flow_run(client, name="child-run", parent_task_run_id=placeholder["id"])
+    child_flow = await create_flow(client, name="child-flow")
+    subflow = await create_flow_run(client, child_flow["id"], name="child-run", parent_task_run_id=placeholder["id"])
     await set_state(client, subflow, "RUNNING", expected_status=201)
     artifact = await _post(client, "/artifacts/", {"type": "progress", "data": 50, "flow_run_id": run["id"],
                                                    "task_run_id": downstream["id"]}, status=201)
@@ -114,17 +121,36 @@ async def test_graph(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200, response.text
     graph = response.json()
     nodes = dict((node_id, node) for node_id, node in graph["nodes"])
-    assert set(nodes) == {upstream["id"], downstream["id"], subflow["id"]} and unstarted["id"] not in nodes
+    assert list(nodes) == [upstream["id"], downstream["id"], inner["id"], cached["id"], subflow["id"]]
+    assert unstarted["id"] not in nodes and placeholder["id"] not in nodes
+    assert {key: nodes[subflow["id"]][key] for key in ("kind", "label", "state_type", "encapsulating")} == {
+        "kind": "flow-run", "label": "child-flow / child-run", "state_type": "RUNNING", "encapsulating": []}
+    assert {key: nodes[upstream["id"]][key] for key in ("kind", "label", "state_type", "parents", "children")} == {
+        "kind": "task-run", "label": "extract-0", "state_type": "RUNNING", "parents": [],
+        "children": [{"id": downstream["id"]}]}
     assert nodes[downstream["id"]]["parents"] == [{"id": upstream["id"]}]
-    assert nodes[upstream["id"]]["children"] == [{"id": downstream["id"]}]
-    assert (nodes[subflow["id"]]["kind"], nodes[subflow["id"]]["label"]) == ("flow-run", "child-run")
-    assert set(graph["root_node_ids"]) == {upstream["id"], subflow["id"]}
+    assert (nodes[inner["id"]]["parents"], nodes[inner["id"]]["encapsulating"]) == ([], [{"id": downstream["id"]}])
+    assert nodes[downstream["id"]]["children"] == []  # encapsulating is no data edge
+    # created Completed (a cache hit): started and ended as it entered that state, as Prefect records it
+    stored = (await client.get(f"/task_runs/{cached['id']}")).json()
+    assert (nodes[cached["id"]]["start_time"], nodes[cached["id"]]["end_time"]) == (
+        stored["start_time"], stored["end_time"]) and stored["end_time"] is not None
+    assert nodes[upstream["id"]]["end_time"] is None
+    assert graph["root_node_ids"] == [upstream["id"], inner["id"], cached["id"], subflow["id"]]
     assert [(item["id"], item["data"], item["is_latest"]) for item in nodes[downstream["id"]]["artifacts"]] == [
-        (artifact["id"], 50, False)]
+        (artifact["id"], 50, True)]  # keyless: nothing newer can replace it, as in Prefect
     assert [state["type"] for state in graph["states"]] == ["PENDING", "RUNNING"]
     assert graph["start_time"] is not None and graph["end_time"] is None
+    assert graph["start_time"].endswith("Z") and nodes[upstream["id"]]["start_time"].endswith("Z")
+    later = await client.get(f"/flow_runs/{run['id']}/graph-v2", params={"since": "2100-01-01T00:00:00Z"})
+    assert [node_id for node_id, _ in later.json()["nodes"]] == [
+        upstream["id"], downstream["id"], inner["id"], subflow["id"]]  # the ones still running
     missing = await client.get(f"/flow_runs/{uuid.uuid4()}/graph-v2")
     assert (missing.status_code, missing.json()) == (404, {"detail": "Flow run not found"})
+
+    scheduled = await create_flow_run(client, state={"type": "SCHEDULED"})
+    empty = (await client.get(f"/flow_runs/{scheduled['id']}/graph-v2")).json()
+    assert empty["start_time"] == scheduled["expected_start_time"] and empty["nodes"] == []
 
 
 async def test_counts_per_object_for_list_pages(client: httpx.AsyncClient) -> None:
