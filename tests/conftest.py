@@ -190,7 +190,7 @@ class _PostgresServer:
 @pytest.fixture(scope="session")
 def _postgres() -> Iterator[_PostgresServer]:
     """The PostgreSQL server, or a skip (a failure under CI=true) if it cannot be reached."""
-    url = os.environ.get(POSTGRES_URL_VARIABLE, DEFAULT_POSTGRES_URL)
+    url = os.environ.get(POSTGRES_URL_VARIABLE) or DEFAULT_POSTGRES_URL  # set but empty: the default too
     try:
         asyncio.run(_execute(url, "SELECT 1"))
     except (OSError, asyncpg.PostgresError) as exc:  # TimeoutError is an OSError
