@@ -16,7 +16,7 @@ import pytest
 import asgi_api
 
 PACKAGE = Path(asgi_api.__file__).parent
-HTTP_PIECES = ("asgi_api.params", "asgi_api.routing", "asgi_api.responses", "asgi_api.exceptions",
+HTTP_PIECES = ("asgi_api.params", "asgi_api.routing", "asgi_api.routes", "asgi_api.responses", "asgi_api.exceptions",
                "asgi_api.dependencies", "starlette")
 SQL = ("sqlalchemy", "asgi_api.server.database.tables")
 
