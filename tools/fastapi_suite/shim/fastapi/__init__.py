@@ -2,11 +2,13 @@
 
 It implements nothing: `fastapi.X` is `asgi_api.X` (a finder aliases every submodule), `FastAPI` is
 `API` with FastAPI's default title. A name asgi_api lacks is missing here too, and so is counted.
+The one module of its own, `_compat.py`, holds two values of the installed pydantic (see there).
 """
 
 import importlib
 import importlib.abc
 import importlib.util
+import os
 import sys
 from typing import Any
 
@@ -45,5 +47,5 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 sys.meta_path.insert(0, _Alias())
-__path__: list[str] = []
+__path__: list[str] = [os.path.dirname(__file__)]  # only for _compat.py
 __all__ = [*asgi_api.__all__, "FastAPI"]
