@@ -67,7 +67,8 @@ def create_api_app(
     # Strict bodies: the API takes what its OpenAPI document allows, not `0` for `false` or a number
     # for a datetime (Prefect's pydantic models, in lax mode, do; Prefect's clients never send them).
     options = {"title": API_TITLE, "version": API_VERSION, "strict_body": True,
-               "exception_handlers": exception_handlers(settings.log_retryable_errors), **(api_app_kwargs or {})}
+               "exception_handlers": exception_handlers(settings.log_retryable_errors, postgres=not settings.is_sqlite),
+               **(api_app_kwargs or {})}
     api_app = API(**options)
     api_app.add_middleware(GZipMiddleware)
     if settings.csrf_enabled:  # inside auth: an unauthenticated write gets 401, not 403

@@ -21,9 +21,7 @@ from starlette.responses import Response
 from asgi_api.exceptions import RequestValidationError
 from asgi_api.responses import JSONResponse
 from asgi_api.server.database.errors import (
-    INTEGRITY_ERRORS,
-    INVALID_VALUE_ERRORS,
-    RETRYABLE_ERRORS,
+    error_classes,
     is_integrity_error,
     is_invalid_value_error,
     is_retryable_error,
@@ -127,13 +125,15 @@ def internal_exception_handler(log_retryable_errors: bool) -> Any:
 custom_internal_exception_handler = internal_exception_handler(log_retryable_errors=False)
 
 
-def exception_handlers(log_retryable_errors: bool = False) -> dict[Any, Any]:
+def exception_handlers(log_retryable_errors: bool = False, *, postgres: bool = True) -> dict[Any, Any]:
     """The handlers for an API app. Database errors are registered by class as well, so that they
-    are answered inside the middleware stack (CORS headers included), not by the outermost layer."""
+    are answered inside the middleware stack (CORS headers included), not by the outermost layer;
+    asyncpg's classes only with `postgres` (a SQLite server never imports asyncpg)."""
     internal = internal_exception_handler(log_retryable_errors)
-    handlers: dict[Any, Any] = {error: internal for error in RETRYABLE_ERRORS}
-    handlers.update({error: integrity_exception_handler for error in INTEGRITY_ERRORS})
-    handlers.update({error: invalid_value_exception_handler for error in INVALID_VALUE_ERRORS})
+    classes = error_classes(postgres)
+    handlers: dict[Any, Any] = {error: internal for error in classes.retryable}
+    handlers.update({error: integrity_exception_handler for error in classes.integrity})
+    handlers.update({error: invalid_value_exception_handler for error in classes.invalid_value})
     handlers.update({
         RequestValidationError: validation_exception_handler,
         ObjectNotFoundError: object_not_found_exception_handler,

@@ -19,10 +19,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import anyio
+import databases
 import sqlalchemy as sa
 from databases.core import Connection
 
-from asgi_api.server.database.postgres_backend import PostgresDatabase
 from asgi_api.server.database.session import Session
 from asgi_api.server.database.sqlite_backend import CachingSQLiteConnection, SQLiteDatabase, run_statements
 from asgi_api.server.database.sqlite_pool import SQLitePool
@@ -41,7 +41,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
-        self._database = SQLiteDatabase(url) if self.dialect == "sqlite" else PostgresDatabase(url)
+        self._database = SQLiteDatabase(url) if self.dialect == "sqlite" else _postgres_database(url)
         self._sqlite: SQLitePool | None = None
 
     async def connect(self) -> None:
@@ -132,6 +132,14 @@ class Database:
             await _run(connection, "ROLLBACK", self.dialect)
         except Exception:  # the original error matters more; the connection is released anyway
             logger.warning("ROLLBACK failed", exc_info=True)
+
+
+def _postgres_database(url: str) -> databases.Database:
+    """The PostgreSQL backend, imported only for a PostgreSQL URL: asyncpg and SQLAlchemy's
+    PostgreSQL dialect are a large share of a SQLite server's start-up time and memory."""
+    from asgi_api.server.database.postgres_backend import PostgresDatabase
+
+    return PostgresDatabase(url)
 
 
 def _sqlite_connection(connection: Connection) -> CachingSQLiteConnection:

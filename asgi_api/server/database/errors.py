@@ -7,47 +7,57 @@ and SQLAlchemy wraps them when it is used; each class of error is recognised in 
 from __future__ import annotations
 
 import errno
+import functools
 import sqlite3
+import sys
+from typing import NamedTuple
 
-import asyncpg.exceptions
-import asyncpg.exceptions._base
 import sqlalchemy.exc
 
-INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
-    sqlite3.IntegrityError,
-    asyncpg.exceptions.IntegrityConstraintViolationError,
-    sqlalchemy.exc.IntegrityError,
-)
 
-# Values the database cannot hold: a number past a column's range, a datetime past year 9999 once in
-# UTC, text PostgreSQL refuses, an index entry over its size limit. The schemas bound what they can;
-# these catch the rest, so that such a value is the client's 422, never a 500.
-INVALID_VALUE_ERRORS: tuple[type[Exception], ...] = (
-    OverflowError,
-    asyncpg.exceptions.DataError,
-    asyncpg.exceptions._base.DataError,  # seam: asyncpg's client-side "invalid input for query argument"
-    asyncpg.exceptions.ProgramLimitExceededError,
-    sqlalchemy.exc.DataError,
-)
+class ErrorClasses(NamedTuple):
+    """The exception classes of each kind (integrity, invalid value, retryable)."""
 
-# Errors that go away by trying again: a locked, full, read-only or failing SQLite file; a lost,
-# refused, terminated or overloaded PostgreSQL connection (also asyncpg's "cannot switch to state"
-# after a connection died mid-transaction); a full PostgreSQL; a serialisation conflict; a timeout.
-# Not "read-only transaction" errors: read sessions are read-only, so those are a write in a read
-# session -- a bug (500). A file that turned read-only under SQLite shows as an I/O error.
-RETRYABLE_ERRORS: tuple[type[Exception], ...] = (
-    sqlite3.OperationalError,
-    asyncpg.exceptions.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.InsufficientResourcesError,
-    asyncpg.exceptions.TransactionRollbackError,
-    asyncpg.exceptions.InterfaceError,
-    asyncpg.exceptions.InternalClientError,
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.DisconnectionError,
-    ConnectionError,
-    TimeoutError,
-)
+    integrity: tuple[type[Exception], ...]
+    invalid_value: tuple[type[Exception], ...]
+    retryable: tuple[type[Exception], ...]
+
+
+@functools.cache
+def error_classes(postgres: bool) -> ErrorClasses:
+    """The classes of each kind; asyncpg's only with `postgres`. asyncpg is imported only by a
+    PostgreSQL server (it is a tenth of a SQLite server's start-up), and until it is imported no
+    asyncpg error can happen."""
+    integrity: tuple[type[Exception], ...] = (sqlite3.IntegrityError, sqlalchemy.exc.IntegrityError)
+    # Values the database cannot hold: a number past a column's range, a datetime past year 9999 once in
+    # UTC, text PostgreSQL refuses, an index entry over its size limit. The schemas bound what they can;
+    # these catch the rest, so that such a value is the client's 422, never a 500.
+    invalid_value: tuple[type[Exception], ...] = (OverflowError, sqlalchemy.exc.DataError)
+    # Errors that go away by trying again: a locked, full, read-only or failing SQLite file; a lost,
+    # refused, terminated or overloaded PostgreSQL connection (also asyncpg's "cannot switch to state"
+    # after a connection died mid-transaction); a full PostgreSQL; a serialisation conflict; a timeout.
+    # Not "read-only transaction" errors: read sessions are read-only, so those are a write in a read
+    # session -- a bug (500). A file that turned read-only under SQLite shows as an I/O error.
+    retryable: tuple[type[Exception], ...] = (sqlite3.OperationalError, sqlalchemy.exc.OperationalError,
+                                              sqlalchemy.exc.DisconnectionError, ConnectionError, TimeoutError)
+    if not postgres:
+        return ErrorClasses(integrity, invalid_value, retryable)
+    import asyncpg.exceptions
+    import asyncpg.exceptions._base
+
+    return ErrorClasses(
+        (*integrity, asyncpg.exceptions.IntegrityConstraintViolationError),
+        (*invalid_value, asyncpg.exceptions.DataError,
+         asyncpg.exceptions._base.DataError,  # seam: asyncpg's client-side "invalid input for query argument"
+         asyncpg.exceptions.ProgramLimitExceededError),
+        (*retryable, asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+         asyncpg.exceptions.InsufficientResourcesError, asyncpg.exceptions.TransactionRollbackError,
+         asyncpg.exceptions.InterfaceError, asyncpg.exceptions.InternalClientError))
+
+
+def _loaded() -> ErrorClasses:
+    return error_classes("asyncpg" in sys.modules)
+
 
 # Errors of the file system under the database: no space, read-only, failing device.
 _FILE_SYSTEM_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EIO, errno.EDQUOT})
@@ -66,11 +76,13 @@ def _cause(exc: BaseException) -> BaseException:
 
 
 def is_integrity_error(exc: BaseException) -> bool:
-    return isinstance(exc, INTEGRITY_ERRORS) or isinstance(_cause(exc), INTEGRITY_ERRORS)
+    classes = _loaded().integrity
+    return isinstance(exc, classes) or isinstance(_cause(exc), classes)
 
 
 def is_invalid_value_error(exc: BaseException) -> bool:
-    return isinstance(exc, INVALID_VALUE_ERRORS) or isinstance(_cause(exc), INVALID_VALUE_ERRORS)
+    classes = _loaded().invalid_value
+    return isinstance(exc, classes) or isinstance(_cause(exc), classes)
 
 
 def is_retryable_error(exc: BaseException) -> bool:
@@ -83,4 +95,5 @@ def is_retryable_error(exc: BaseException) -> bool:
         return True
     if isinstance(cause, OSError) and cause.errno in _FILE_SYSTEM_ERRNOS:
         return True
-    return isinstance(cause, RETRYABLE_ERRORS) or isinstance(exc, RETRYABLE_ERRORS)
+    classes = _loaded().retryable
+    return isinstance(cause, classes) or isinstance(exc, classes)

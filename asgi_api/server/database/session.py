@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from databases.core import Connection
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql import ClauseElement
 
 Row = dict[str, Any]
@@ -45,7 +45,11 @@ class Session:
     def insert(self, table: sa.Table) -> Any:
         """The dialect's INSERT for `table`: it has `on_conflict_do_nothing`/`on_conflict_do_update`
         with the same arguments on both backends, which is how models write upserts."""
-        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql  # only on PostgreSQL: a SQLite server never loads it
+
+            return postgresql.insert(table)
+        return sqlite.insert(table)
 
 
 def _row(record: Any) -> Row:

@@ -17,7 +17,6 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 UTC = datetime.timezone.utc
 
@@ -44,7 +43,22 @@ class UTCDateTime(sa.TypeDecorator[datetime.datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-JSONValue: Any = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
+class _JSONValue(sa.TypeDecorator[Any]):
+    """JSON, as JSONB on PostgreSQL. Chosen per dialect when a statement is compiled (a `with_variant`
+    would import SQLAlchemy's PostgreSQL dialect into every server, SQLite ones included)."""
+
+    impl = sa.JSON(none_as_null=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB(none_as_null=True))
+        return dialect.type_descriptor(self.impl_instance)
+
+
+JSONValue: Any = _JSONValue()
 
 
 def utcnow() -> datetime.datetime:

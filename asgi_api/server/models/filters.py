@@ -32,7 +32,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from asgi_api.server.database import tables
 from asgi_api.server.schemas.filters import (
@@ -155,14 +154,16 @@ def _sqlite_has_tag(column: Column, tag_condition: Any) -> Condition:
 def tags_all(dialect: str, column: Column, tags: Sequence[str]) -> Condition:
     """The JSON array in `column` contains every one of `tags`."""
     if dialect == "postgresql":
-        return column.op("@>")(sa.cast(list(tags), postgresql.JSONB))
+        from sqlalchemy.dialects.postgresql import JSONB  # loaded only by a PostgreSQL server
+
+        return column.op("@>")(sa.cast(list(tags), JSONB))
     return sa.and_(sa.true(), *(_sqlite_has_tag(column, lambda value, tag=tag: value == tag) for tag in tags))
 
 
 def tags_any(dialect: str, column: Column, tags: Sequence[str]) -> Condition:
     """The JSON array in `column` contains at least one of `tags`."""
     if dialect == "postgresql":
-        return column.op("?|")(sa.cast(list(tags), postgresql.ARRAY(sa.String)))
+        return column.op("?|")(sa.cast(list(tags), sa.ARRAY(sa.String)))
     return _sqlite_has_tag(column, lambda value: value.in_(list(tags)))
 
 

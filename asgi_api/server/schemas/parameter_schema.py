@@ -12,9 +12,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import jsonschema
-from jsonschema.validators import Draft202012Validator
-
 __all__ = ["CircularSchemaError", "parameter_error"]
 
 
@@ -59,6 +56,11 @@ def parameter_error(parameters: dict[str, Any], schema: dict[str, Any], *, ignor
     """Prefect's message for the first parameter the schema refuses, or None when all pass.
 
     `ignore_required` is for a deployment's own default parameters, which may leave some out."""
+    # Imported on first use: jsonschema is a tenth of the server's start-up, and most servers never
+    # see a deployment that enforces its parameter schema.
+    import jsonschema
+    from jsonschema.validators import Draft202012Validator
+
     try:
         jsonschema.validate(parameters, _normalised(schema, ignore_required), Draft202012Validator,
                             format_checker=Draft202012Validator.FORMAT_CHECKER)

@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
-from croniter import croniter
 from dateutil import rrule as dateutil_rrule
 
 from asgi_api.server.schemas.fields import DateTime
@@ -65,6 +64,8 @@ class CronSchedule(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     day_or: bool = True
 
     def __post_init__(self) -> None:
+        from croniter import croniter  # imported by the first cron schedule seen, not by every server
+
         if not croniter.is_valid(self.cron):
             raise ValueError(f'Invalid cron string: "{self.cron}"')
         if any(field.casefold() in ("r", "h") for field in self.cron.split()):
@@ -76,6 +77,8 @@ class CronSchedule(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         first = start.astimezone(_zone(self.timezone)).replace(microsecond=0) - datetime.timedelta(seconds=1)
         if start.microsecond:
             first += datetime.timedelta(seconds=1)
+        from croniter import croniter
+
         times = croniter(self.cron, first, day_or=self.day_or)
         for _ in range(n):
             date: datetime.datetime = times.get_next(datetime.datetime)
