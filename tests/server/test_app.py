@@ -279,3 +279,29 @@ def test_each_layer_imports_on_its_own(module: str) -> None:
 
     run = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
+
+
+_SQLITE_SERVER = """
+import sys
+from starlette.testclient import TestClient
+from asgi_api.server.app import create_app
+from asgi_api.server.settings import Settings
+
+with TestClient(create_app(Settings.load({{"ASGI_API_HOME": {home!r}, "ASGI_API_DATABASE_URL": ""}}))) as client:
+    assert client.get("/api/health").status_code == 200
+    assert client.post("/api/flows/filter", json={{}}).status_code == 200
+print(sorted(name for name in sys.modules if name.split(".")[0] in {{"asyncpg", "jsonschema", "croniter", "pydantic"}}
+             or name.startswith("sqlalchemy.dialects.postgresql")))
+"""
+
+
+def test_a_sqlite_server_starts_without_the_postgresql_driver_or_rarely_used_libraries(tmp_path: Path) -> None:
+    """Start-up time and memory: asyncpg and SQLAlchemy's PostgreSQL dialect are for PostgreSQL URLs,
+    jsonschema for enforced parameter schemas, croniter for cron schedules; each loads when first needed."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", _SQLITE_SERVER.format(home=str(tmp_path))], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[-2] == "[]"
