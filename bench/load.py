@@ -12,7 +12,7 @@ import asyncio
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bench.driver import BenchError
@@ -50,6 +50,7 @@ class Result:
     sent: int
     unavailable: int  # 503s
     wrong: int  # neither the expected answer nor a 503 (only tolerated from the anchor)
+    seconds: float
     example: str = ""  # one wrong answer, for the report
 
 
@@ -121,11 +122,13 @@ def encode(port: int, method: str, path: str, body: object) -> bytes:
     return head.encode() + b"\r\n" + content
 
 
-async def hammer(port: int, case: Case, load: Load) -> Result:
-    """CONNECTIONS clients send `case`'s requests until the count or the time budget runs out."""
+async def hammer(port: int, case: Case, load: Load,
+                 connect: Callable[[int], Awaitable[Connection]] = Connection.open) -> Result:
+    """CONNECTIONS clients send `case`'s requests until the count or the time budget runs out;
+    `connect` opens their connections (before the clock starts)."""
     total = min(load.requests, case.total if case.total is not None else load.requests)
     requests = [encode(port, *case.build(index)) for index in range(total)]  # encoded before the clock starts
-    connections = [await Connection.open(port) for _ in range(CONNECTIONS)]
+    connections = [await connect(port) for _ in range(CONNECTIONS)]
     statuses: Counter[int] = Counter()
     wrong: list[str] = []
     next_index = dropped = 0
@@ -141,7 +144,7 @@ async def hammer(port: int, case: Case, load: Load) -> Result:
                 wrong.append(str(exc))
                 dropped += 1
                 await connections[slot].close()
-                connections[slot] = await Connection.open(port)
+                connections[slot] = await connect(port)
                 continue
             statuses[status] += 1
             if status == case.status and case.accept in body:
@@ -159,4 +162,4 @@ async def hammer(port: int, case: Case, load: Load) -> Result:
             await connection.close()
     sent = sum(statuses.values()) + dropped
     right = sent - statuses[503] - len(wrong)
-    return Result(right / elapsed, sent, statuses[503], len(wrong), wrong[0] if wrong else "")
+    return Result(right / elapsed, sent, statuses[503], len(wrong), elapsed, wrong[0] if wrong else "")

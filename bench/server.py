@@ -14,6 +14,7 @@ existing database) and idle memory (the server's resident set after start-up). A
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import json
 import logging
@@ -23,14 +24,13 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from bench import chart
+from bench import chart, workers
+from bench.cases import CREATE_RUNS, cases, set_state_case
 from bench.driver import BenchError
-from bench.load import CONNECTIONS, Case, Load, Result, hammer
+from bench.events_in import SOCKETS, EventsLoad, EventsResult, stream_events
+from bench.load import CONNECTIONS, Load, Result, hammer
 from bench.servers import AsgiApiServer, PrefectServer, Server
 
 PREFECT_VERSION = "3.6.29"
@@ -39,15 +39,18 @@ MIN_RATIO = 10.0  # asgi_api's requests/s over Prefect's, at least, on every end
 MIN_FLOW_RUNS_PER_S = 2000.0
 COLD_START_LIMIT_S = 0.5
 IDLE_LIMIT_MIB = 60.0
+MIN_EVENTS_PER_S = 5000.0
+MIN_WORKERS_RATIO = 1.6  # the write mix on PostgreSQL, 2 workers over 1
+EVENTS_ROW = "WS   /api/events/in (events/s)"
 RESULTS = Path(__file__).resolve().parent / "results"
-CREATE_RUNS = "POST /api/flow_runs/"
-CHECK_TRIES = 20
 
 FULL = Load()
 QUICK = Load(requests=200, budget_s=1.0, cold_starts=1)
+EVENTS = {False: EventsLoad(), True: EventsLoad(task_runs=100, timeout_s=30.0)}  # by `quick`
+WORKERS_LOAD = {False: Load(requests=2000, budget_s=10.0), True: Load(requests=100, budget_s=2.0)}
 
 
-@dataclass
+@dataclasses.dataclass
 class Measured:
     """One server's figures: requests/s per case label, start-up and memory."""
 
@@ -57,6 +60,7 @@ class Measured:
     existing_s: float
     idle_mib: float
     loaded_mib: float
+    events: EventsResult | None  # None when the anchor's events could not be measured
 
 
 def cold_starts(make: Callable[[Path], Server], runs: int) -> tuple[float, float, float]:
@@ -77,84 +81,6 @@ def cold_starts(make: Callable[[Path], Server], runs: int) -> tuple[float, float
     return statistics.median(fresh), statistics.median(existing), statistics.median(idle)
 
 
-def check(server: Server, method: str, path: str, body: object, status: int) -> object:
-    """One request through httpx, before any timing: the route must exist and answer correctly.
-    A 503 is tried again a few times (Prefect's services hold its SQLite file after start-up)."""
-    with httpx.Client(base_url=server.api_url, trust_env=False, timeout=30.0) as client:
-        for _ in range(CHECK_TRIES):
-            response = client.request(method, path, json=body)
-            if response.status_code != 503:
-                break
-            time.sleep(0.5)
-    if response.status_code != status:
-        raise BenchError(f"{server.name} {method} /api{path}: HTTP {response.status_code}, expected {status}: "
-                         f"{response.text[:300]}")
-    return response.json()
-
-
-def has_route(server: Server, path: str) -> bool:
-    """Whether `server` serves `path` at all (an endpoint still being built is left out, not failed)."""
-    with httpx.Client(base_url=server.api_url, trust_env=False, timeout=30.0) as client:
-        return client.post(path, json={}).status_code not in (404, 405)
-
-
-def cases(server: Server) -> list[Case]:
-    """The endpoints in the order they run, each first checked once; set_state comes after them."""
-    flow_id = check(server, "POST", "/flows/", {"name": "bench-flow"}, 201)["id"]  # type: ignore[index]
-    run_id = check(server, "POST", "/flow_runs/", {"flow_id": flow_id}, 201)["id"]  # type: ignore[index]
-    logs = [{"name": "bench", "level": 20, "message": f"log line {line}", "flow_run_id": run_id,
-             "timestamp": "2025-01-01T00:00:00+00:00"} for line in range(10)]
-    pending = {"flow_runs": {"state": {"type": {"any_": ["PENDING"]}}}, "limit": 10}
-    flows = {"flows": {"name": {"any_": ["bench-flow"]}}, "limit": 10}
-    for method, path, body, status in [("GET", "/health", None, 200), ("POST", "/flows/", {"name": "bench-flow"}, 200),
-                                       ("POST", "/flows/filter", flows, 200), ("POST", "/logs/", logs, 201),
-                                       ("POST", "/flow_runs/filter", pending, 200),
-                                       ("POST", "/task_runs/", _task_run(run_id, -1), 201)]:
-        check(server, method, path, body, status)
-    measured = [
-        Case("GET  /api/health", lambda i: ("GET", "/api/health", None), 200, writes=False),
-        Case("POST /api/flows/ (upsert)", lambda i: ("POST", "/api/flows/", {"name": "bench-flow"}), 200),
-        Case("POST /api/flows/filter", lambda i: ("POST", "/api/flows/filter", flows), 200, writes=False),
-        Case("POST /api/logs/ (10 logs)", lambda i: ("POST", "/api/logs/", logs), 201),
-        Case(CREATE_RUNS, lambda i: ("POST", "/api/flow_runs/", {
-            "flow_id": flow_id, "state": {"type": "PENDING"}}), 201, keep=True),
-        Case("POST /api/flow_runs/filter", lambda i: ("POST", "/api/flow_runs/filter", pending), 200,
-             writes=False),
-        Case("POST /api/task_runs/", lambda i: ("POST", "/api/task_runs/", _task_run(run_id, i)), 201),
-    ]
-    if has_route(server, "/deployments/get_scheduled_flow_runs"):
-        measured.append(_scheduled_runs_case(server, flow_id))
-    return measured
-
-
-def _task_run(flow_run_id: str, index: int) -> dict[str, object]:
-    return {"flow_run_id": flow_run_id, "task_key": "bench-task", "dynamic_key": str(index)}
-
-
-def _scheduled_runs_case(server: Server, flow_id: str) -> Case:
-    """A worker's poll: a deployment with 10 runs due, asked for them again and again."""
-    deployment = check(server, "POST", "/deployments/", {"name": "bench-deployment", "flow_id": flow_id}, 201)
-    deployment_id = deployment["id"]  # type: ignore[index]
-    due = {"type": "SCHEDULED", "state_details": {"scheduled_time": "2025-01-01T00:00:00+00:00"}}
-    for _ in range(10):
-        check(server, "POST", "/flow_runs/", {"flow_id": flow_id, "deployment_id": deployment_id, "state": due}, 201)
-    body = {"deployment_ids": [deployment_id], "limit": 10}
-    check(server, "POST", "/deployments/get_scheduled_flow_runs", body, 200)
-    return Case("POST /api/deployments/get_scheduled_flow_runs",
-                lambda i: ("POST", "/api/deployments/get_scheduled_flow_runs", body), 200, accept=b"SCHEDULED")
-
-
-def set_state_case(run_ids: list[str]) -> Case:
-    """set_state on the runs made under load: all of them to RUNNING, then to COMPLETED, each ACCEPTed."""
-    half = len(run_ids)
-
-    def build(index: int) -> tuple[str, str, object]:
-        run_id, state = (run_ids[index], "RUNNING") if index < half else (run_ids[index - half], "COMPLETED")
-        return "POST", f"/api/flow_runs/{run_id}/set_state", {"state": {"type": state}}
-
-    return Case("POST /api/flow_runs/{id}/set_state", build, 201, total=2 * half, accept=b'"ACCEPT"')
-
-
 async def load_all(server: Server, load: Load, strict: bool) -> dict[str, Result]:
     """Every case under load, in order, then set_state on the flow runs the create case made.
     `strict`: a wrong answer (not the expected one, not a 503) stops the run; else it is counted."""
@@ -171,7 +97,9 @@ async def load_all(server: Server, load: Load, strict: bool) -> dict[str, Result
     return results
 
 
-def measure(make: Callable[[Path], Server], load: Load, strict: bool) -> Measured:
+def measure(make: Callable[[Path], Server], load: Load, events: EventsLoad, strict: bool) -> Measured:
+    """Cold starts, then on one server the HTTP load and after it the events stream.
+    `strict`: any failure of the events stream stops the run; else it leaves the figure out."""
     fresh, existing, idle = cold_starts(make, load.cold_starts)
     with tempfile.TemporaryDirectory() as home:
         server = make(Path(home))
@@ -179,9 +107,25 @@ def measure(make: Callable[[Path], Server], load: Load, strict: bool) -> Measure
             server.start()
             results = asyncio.run(load_all(server, load, strict))
             loaded = server.rss_mib()
+            try:
+                streamed: EventsResult | None = stream_events(server.api_url, events)
+            except Exception as exc:
+                if strict:
+                    raise BenchError(f"{server.name} /api/events/in: {exc!r}") from exc
+                print(f"  ({server.name}'s events could not be measured: {exc!r})")
+                streamed = None
         finally:
             server.stop()
-    return Measured(server.name, results, fresh, existing, idle, loaded)
+    return Measured(server.name, results, fresh, existing, idle, loaded, streamed)
+
+
+def postgres_scaling(quick: bool) -> workers.Scaling | None:
+    """The write mix on PostgreSQL at 1 and 2 workers, or None (with a note) without PostgreSQL."""
+    url, where = workers.postgres_url()
+    if url is None:
+        print(f"  (the workers' scaling was not measured: {where})")
+        return None
+    return workers.scale(url, WORKERS_LOAD[quick])
 
 
 def prefect_server(prefect: bool) -> Callable[[Path], Server] | None:
@@ -216,16 +160,19 @@ def report(quick: bool, prefect: bool) -> list[bool]:
           f"connections, up to {load.requests} requests or {load.budget_s:.0f} s per endpoint, each server alone")
     load_before = os.getloadavg()
     make_prefect = prefect_server(prefect)
-    ours = measure(AsgiApiServer, load, strict=True)
+    events = EVENTS[quick]
+    ours = measure(AsgiApiServer, load, events, strict=True)
     theirs = None
     if make_prefect is not None:
         try:
-            theirs = measure(make_prefect, load, strict=False)
+            theirs = measure(make_prefect, load, events, strict=False)
         except BenchError as exc:
             print(f"  ({ANCHOR} failed, its figures are left out: {str(exc)[:800]})")
+    scaling = postgres_scaling(quick)
     outcomes = print_report(ours, theirs)
+    outcomes += print_extra(ours, theirs, scaling)
     if not quick:
-        write_results(ours, theirs, load, load_before)
+        write_results(ours, theirs, scaling, load, load_before)
     return outcomes
 
 
@@ -267,7 +214,37 @@ def print_report(ours: Measured, theirs: Measured | None) -> list[bool]:
     return outcomes
 
 
-def write_results(ours: Measured, theirs: Measured | None, load: Load, load_before: tuple[float, ...]) -> None:
+def print_extra(ours: Measured, theirs: Measured | None, scaling: workers.Scaling | None) -> list[bool]:
+    """The events stream of both servers and the PostgreSQL workers' scaling; whether each target was met."""
+    assert ours.events is not None  # measured strictly
+    sent = ours.events
+    print(f"\n  task-run events through /api/events/in, {sent.events:,} ({sent.task_runs:,} task runs) on {SOCKETS} "
+          "sockets,\n  timed until every event is stored and every task run recorded COMPLETED (REST counts):")
+    events_met = sent.complete and sent.rate >= MIN_EVENTS_PER_S
+    anchor = "" if theirs is None else f"   {ANCHOR}: " + ("not measured" if theirs.events is None else
+                                                         f"{theirs.events.rate:,.0f}{_missing(theirs.events)}")
+    ratio = "" if theirs is None or not theirs.events else f" ({sent.rate / theirs.events.rate:.1f}x)"
+    print(f"  events/s, asgi_api{sent.rate:>24,.0f}   target >= {MIN_EVENTS_PER_S:,.0f}  {verdict(events_met)}"
+          f"{_missing(sent)}{anchor}{ratio}")
+    print("\n  PostgreSQL write mix (flow-run creates, set_state, 10 logs), requests/s by uvicorn workers: "
+          + ("not measured" if scaling is None else
+             ", ".join(f"{count}: {rate:,.0f}" for count, rate in scaling.rates.items())))
+    ratio = "n/a" if scaling is None else f"{scaling.ratio:.2f}x"
+    workers_met = scaling is not None and scaling.ratio >= MIN_WORKERS_RATIO
+    print(f"  {workers.WORKERS[-1]} workers / {workers.WORKERS[0]} worker{ratio:>23}   "
+          f"target >= {MIN_WORKERS_RATIO:.1f}x  {verdict(workers_met)}")
+    return [events_met, workers_met]
+
+
+def _missing(events: EventsResult) -> str:
+    if events.complete:
+        return ""
+    return (f" (after {events.seconds:.0f} s only {events.stored:,} of {events.events:,} events stored, "
+            f"{events.completed:,} of {events.task_runs:,} task runs recorded)")
+
+
+def write_results(ours: Measured, theirs: Measured | None, scaling: workers.Scaling | None, load: Load,
+                  load_before: tuple[float, ...]) -> None:
     """`bench/results/<date>.json` (every figure) and `bench/results/server.svg` (the chart)."""
     RESULTS.mkdir(exist_ok=True)
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -282,14 +259,23 @@ def write_results(ours: Measured, theirs: Measured | None, load: Load, load_befo
             "wrong": {label: result.wrong for label, result in measured.results.items()},
             "cold_start_fresh_s": round(measured.fresh_s, 3), "cold_start_existing_s": round(measured.existing_s, 3),
             "idle_mib": round(measured.idle_mib, 1), "loaded_mib": round(measured.loaded_mib, 1),
+            "events_in": None if measured.events is None else {
+                **dataclasses.asdict(measured.events), "sockets": SOCKETS,
+                "events_per_s": round(measured.events.rate, 1), "target_events_per_s": MIN_EVENTS_PER_S},
         } for measured in (ours, theirs) if measured is not None},
         "anchor": ANCHOR if theirs is not None else None,
+        "postgres_workers": None if scaling is None else {
+            "write_mix_requests_per_s": {str(count): round(rate, 1) for count, rate in scaling.rates.items()},
+            "requests": WORKERS_LOAD[False].requests, "ratio": round(scaling.ratio, 2),
+            "target_ratio": MIN_WORKERS_RATIO},
     }
     path = RESULTS / f"{now.date().isoformat()}.json"
     path.write_text(json.dumps(document, indent=2) + "\n")
     rows = [(label, {"asgi_api": result.rate, **({"Prefect": theirs.results[label].rate}
                                                  if theirs is not None and label in theirs.results else {})})
             for label, result in ours.results.items()]
+    rows.append((EVENTS_ROW, {measured.name: measured.events.rate for measured in (ours, theirs)
+                              if measured is not None and measured.events is not None}))
     chart.draw(RESULTS / "server.svg", f"asgi_api vs {ANCHOR}, SQLite, {CONNECTIONS} connections, "
                f"{now.date().isoformat()}", rows)
     print(f"\n  wrote {path.relative_to(RESULTS.parent.parent)} and bench/results/server.svg")

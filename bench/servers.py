@@ -1,4 +1,5 @@
-"""The two servers the server section loads: ours under uvicorn, and Prefect's own.
+"""The servers the server section loads: ours under uvicorn (on SQLite, or on PostgreSQL with
+several workers), and Prefect's own.
 
 Each runs as a child process with its home (and so its SQLite database) in a fresh directory, on a
 free port of 127.0.0.1, with its output kept for the report should it fail.
@@ -93,6 +94,27 @@ class AsgiApiServer(Server):
 
     def environment(self) -> dict[str, str]:
         return {**os.environ, "ASGI_API_HOME": str(self.home), "ASGI_API_DATABASE_URL": ""}
+
+
+class AsgiApiWorkers(Server):
+    """`asgi-api serve --workers N` on the PostgreSQL database at `database_url` (the CLI is how a
+    user runs several workers: uvicorn's supervisor, each worker its own app and connection pool)."""
+
+    start_timeout_s = 60.0
+
+    def __init__(self, home: Path, database_url: str, workers: int) -> None:
+        super().__init__(home)
+        self.database_url = database_url
+        self.workers = workers
+        self.name = f"asgi_api, {workers} worker{'s' if workers > 1 else ''}"
+
+    def command(self) -> list[str]:
+        return [str(Path(sys.executable).with_name("asgi-api")), "serve", "--workers", str(self.workers),
+                "--database-url", self.database_url, "--host", HOST, "--port", str(self.port),
+                "--log-level", "warning"]
+
+    def environment(self) -> dict[str, str]:
+        return {**os.environ, "ASGI_API_HOME": str(self.home)}
 
 
 class PrefectServer(Server):
