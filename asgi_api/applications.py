@@ -101,9 +101,9 @@ class API(Starlette):
         self.webhooks = webhooks or APIRouter()
         self.separate_input_output_schemas = separate_input_output_schemas
         self.servers = list(servers or [])
-        self.info_extra = {key: value for key, value in (
-            ("termsOfService", terms_of_service), ("contact", contact), ("license", license_info)) if value}
-        self.generate_unique_id_function = generate_unique_id_function
+        self.terms_of_service = terms_of_service
+        self.contact = contact
+        self.license_info = license_info
         self.openapi_schema: dict[str, Any] | None = None
         self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         self.router: APIRouter = APIRouter(
@@ -120,6 +120,8 @@ class API(Starlette):
             responses=responses,
             strict_content_type=strict_content_type,
             callbacks=callbacks,
+            # On the routes, as FastAPI does, so `get_openapi(routes=app.routes)` names them alike.
+            generate_unique_id_function=generate_unique_id_function,
             strict_body=strict_body,
             form_limits=form_limits,
         )
@@ -137,8 +139,8 @@ class API(Starlette):
         if self.openapi_schema is None:
             self.openapi_schema = get_openapi(
                 title=self.title, version=self.version, summary=self.summary, description=self.description,
-                routes=self.routes, tags=self.openapi_tags, servers=self.servers, info_extra=self.info_extra,
-                generate_unique_id_function=self.generate_unique_id_function,
+                routes=self.routes, webhooks=self.webhooks.routes, tags=self.openapi_tags, servers=self.servers,
+                terms_of_service=self.terms_of_service, contact=self.contact, license_info=self.license_info,
                 external_docs=self.openapi_external_docs,
                 separate_input_output_schemas=self.separate_input_output_schemas,
             )

@@ -136,8 +136,8 @@ class APIRoute(Route):
         max_body_size: int | None = None,
         form_limits: _FormLimits | None = None,
     ) -> None:
-        # "" is a router's own root (`@router.get("")`), routed once included under a prefix.
-        assert path == "" or path.startswith("/"), "Routed paths must start with '/'"
+        # No leading "/" required: "" is a router's own root (`@router.get("")`), routed once included
+        # under a prefix, and a webhook (`app.webhooks.post("new-subscription")`) is named by its event.
         self.path = path
         self.endpoint = endpoint
         self.name = get_name(endpoint) if name is None else name

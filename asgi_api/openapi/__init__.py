@@ -1,1 +1,2 @@
-"""OpenAPI: the document built from route plans (`schema`) and the pages that show it (`docs`)."""
+"""OpenAPI: the document built from route plans (`schema`, importable as FastAPI's `utils`) and the
+pages that show it (`docs`)."""
