@@ -25,13 +25,15 @@ from asgi_api.validation import Error, Invalid
 if typing.TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-__all__ = ["JsonValue", "ParamModel", "adapter", "dump_free", "field_alias", "form_models", "has_computed_fields",
-           "is_json", "model_of", "schemas", "serializer", "string_converter", "uses_pydantic", "wanted"]
+__all__ = ["JsonValue", "ParamModel", "adapter", "dump_free", "field_alias", "form_models", "from_pydantic",
+           "has_computed_fields", "is_json", "model_of", "schemas", "serializer", "string_converter", "uses_pydantic",
+           "v1_model_in", "wanted"]
 
-_MODULES = ("pydantic", "pydantic_core", "annotated_types")
+_MODULES = ("pydantic", "pydantic_core", "annotated_types", "pydantic_extra_types")
 
 
-def _from_pydantic(cls: type) -> bool:
+def from_pydantic(cls: type) -> bool:
+    """Whether `cls` is defined by pydantic or its companions (`SecretStr`, `Url`, `Color`, `Gt`)."""
     module = getattr(cls, "__module__", "") or ""
     return module.split(".", 1)[0] in _MODULES
 
@@ -56,11 +58,20 @@ def _holds_pydantic(tp: Any, seen: set[int]) -> bool:
     seen.add(id(tp))
     if typing.get_origin(tp) is Annotated:
         base, *metadata = typing.get_args(tp)
-        return any(_from_pydantic(type(item)) for item in metadata) or _holds_pydantic(base, seen)
+        return any(from_pydantic(type(item)) for item in metadata) or _holds_pydantic(base, seen)
     if isinstance(tp, type):
-        return (_from_pydantic(tp) or hasattr(tp, "__pydantic_core_schema__")
+        return (from_pydantic(tp) or hasattr(tp, "__pydantic_core_schema__")
                 or hasattr(tp, "__get_pydantic_core_schema__"))
     return any(_holds_pydantic(arg, seen) for arg in typing.get_args(tp) if arg is not Ellipsis)
+
+
+def v1_model_in(tp: Any) -> Any:
+    """The first `pydantic.v1` model in `tp` (`list[ModelV1]`, `dict | ModelV1`), or None; for the error
+    FastAPI raises, so the check runs only once a type was found unusable (or in a fallback)."""
+    if any(base.__module__ == "pydantic.v1.main" and base.__name__ == "BaseModel"
+           for base in getattr(tp, "__mro__", ())):
+        return tp
+    return next((found for arg in typing.get_args(tp) if (found := v1_model_in(arg)) is not None), None)
 
 
 def adapter(tp: Any, constraints: dict[str, Any] | None = None) -> TypeAdapter[Any]:
@@ -158,7 +169,7 @@ def string_converter(tp: Any, constraints: dict[str, Any]) -> Callable[[Any], An
 
 def is_json(metadata: Sequence[Any]) -> bool:
     """Whether `Annotated` metadata holds pydantic's `Json` marker (`Json[Model]`)."""
-    return any(type(item).__name__ == "Json" and _from_pydantic(type(item)) for item in metadata)
+    return any(type(item).__name__ == "Json" and from_pydantic(type(item)) for item in metadata)
 
 
 def model_of(annotation: Any) -> Any:
@@ -186,7 +197,7 @@ class ParamModel:
         from pydantic import BeforeValidator, Tag, ValidationError
 
         self.name = name
-        self.loc = marker.in_
+        self.loc = str(marker.in_)  # a plain string in error `loc`s
         self.required, self.default = params.default_of(default, marker)
         self._error = ValidationError
         convert = self.loc == "header" and getattr(marker, "convert_underscores", True)

@@ -59,7 +59,7 @@ class RequestParam:
         self.alias = marker.alias or name
         if isinstance(marker, params.HeaderParam) and marker.alias is None and marker.convert_underscores:
             self.alias = name.replace("_", "-")
-        self.loc = marker.in_
+        self.loc = str(marker.in_)  # a plain string in error `loc`s
         is_path = isinstance(marker, params.PathParam)
         self.required, self.default = params.default_of(default, marker, always_required=is_path)
         self.check_missing = self.required or marker.validate_default

@@ -22,6 +22,9 @@ from typing import Any
 
 import msgspec
 
+from asgi_api import _pydantic
+from asgi_api.exceptions import PydanticV1NotSupportedError
+
 __all__ = ["jsonable_encoder"]
 
 
@@ -95,6 +98,10 @@ def jsonable_encoder(
     for cls, convert in _BY_CLASS:
         if isinstance(obj, cls):
             return convert(obj)
+    if _pydantic.from_pydantic(type(obj)):  # `SecretStr`, `Url`, `NameEmail`, `Color`: their text, as in FastAPI
+        return None if type(obj).__name__ == "PydanticUndefinedType" else str(obj)
+    if _pydantic.v1_model_in(type(obj)) is not None:
+        raise PydanticV1NotSupportedError(f"pydantic.v1 models are not supported: {obj!r}; use pydantic v2's models.")
     try:
         data = dict(obj)
     except Exception as first:

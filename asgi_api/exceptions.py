@@ -9,7 +9,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.exceptions import WebSocketException
 
 __all__ = ["DependencyScopeError", "FastAPIDeprecationWarning", "FastAPIError", "HTTPException",
-           "RequestValidationError", "ResponseValidationError", "WebSocketException", "WebSocketRequestValidationError"]
+           "PydanticV1NotSupportedError", "RequestValidationError", "ResponseValidationError", "WebSocketException",
+           "WebSocketRequestValidationError"]
 
 
 class FastAPIDeprecationWarning(UserWarning):
@@ -69,3 +70,7 @@ class FastAPIError(RuntimeError):
 
 class DependencyScopeError(FastAPIError):
     """A dependency kept open for the whole request that needs one closed before the response."""
+
+
+class PydanticV1NotSupportedError(FastAPIError):
+    """A `pydantic.v1` model met in a route or in `jsonable_encoder`: FastAPI refuses them, so does asgi_api."""

@@ -7,6 +7,7 @@ They only describe; `dependencies.py` reads them once, when a route is created.
 from __future__ import annotations
 
 import copy
+import enum
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -25,6 +26,15 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
+
+
+class ParamTypes(enum.StrEnum):
+    """Where a `Path`/`Query`/`Header`/`Cookie` value is read: FastAPI's `marker.in_` (a body's is `"body"`)."""
+
+    query = "query"
+    header = "header"
+    path = "path"
+    cookie = "cookie"
 
 
 class Param:
@@ -126,15 +136,15 @@ def default_of(default: Any, marker: Param, always_required: bool = False) -> tu
 
 
 class PathParam(Param):
-    in_ = "path"
+    in_ = ParamTypes.path
 
 
 class QueryParam(Param):
-    in_ = "query"
+    in_ = ParamTypes.query
 
 
 class HeaderParam(Param):
-    in_ = "header"
+    in_ = ParamTypes.header
 
     def __init__(self, default: Any = UNSET, *, convert_underscores: bool = True, **kwargs: Any) -> None:
         super().__init__(default, **kwargs)
@@ -142,7 +152,7 @@ class HeaderParam(Param):
 
 
 class CookieParam(Param):
-    in_ = "cookie"
+    in_ = ParamTypes.cookie
 
 
 class BodyParam(Param):

@@ -18,7 +18,7 @@ import msgspec
 from starlette.datastructures import UploadFile
 
 from asgi_api import _pydantic
-from asgi_api.exceptions import FastAPIError
+from asgi_api.exceptions import FastAPIError, PydanticV1NotSupportedError
 
 __all__ = ["describable", "require_parameter_shape", "require_parameter_type", "require_response_type",
            "schema_hook"]
@@ -41,19 +41,25 @@ _AS_PYDANTIC_DESCRIBES: dict[Any, Any] = {
 }
 
 
-def describable(tp: Any) -> Any:
+# A file parameter's `bytes` is the uploaded file's content: FastAPI documents it as a file.
+_AS_FILE_DESCRIBES: dict[Any, Any] = {**_AS_PYDANTIC_DESCRIBES, bytes: UploadFile}
+
+
+def describable(tp: Any, file: bool = False) -> Any:
     """`tp` with `object` read as `Any`, as pydantic reads it (msgspec decodes it so but cannot describe
-    it), and with the schema details pydantic gives (formats of times, a bare list's `items`)."""
+    it), and with the schema details pydantic gives (formats of times, a bare list's `items`); with
+    `file` (a `File()` parameter) `bytes` is described as an upload."""
     if tp is object:
         return Any
-    if tp in _AS_PYDANTIC_DESCRIBES:
-        return _AS_PYDANTIC_DESCRIBES[tp]
+    table = _AS_FILE_DESCRIBES if file else _AS_PYDANTIC_DESCRIBES
+    if tp in table:
+        return table[tp]
     args = typing.get_args(tp)
     if not args or isinstance(tp, type):
         return tp
     if typing.get_origin(tp) is Annotated:
-        return Annotated[(describable(args[0]), *tp.__metadata__)]
-    new = tuple(describable(arg) if arg is not Ellipsis else arg for arg in args)
+        return Annotated[(describable(args[0], file), *tp.__metadata__)]
+    new = tuple(describable(arg, file) if arg is not Ellipsis else arg for arg in args)
     if new == args:
         return tp
     origin = typing.get_origin(tp)
@@ -101,9 +107,18 @@ def _name(endpoint: Callable[..., Any]) -> str:
     return getattr(endpoint, "__qualname__", None) or repr(endpoint)
 
 
+def _refuse_v1(tp: Any, endpoint: Callable[..., Any]) -> None:
+    """FastAPI's own error for a `pydantic.v1` model, which neither backend reads."""
+    model = _pydantic.v1_model_in(tp)
+    if model is not None:
+        raise PydanticV1NotSupportedError(f"pydantic.v1 models are not supported: {model!r} in {_name(endpoint)}; "
+                                          "use pydantic v2's BaseModel.")
+
+
 def require_parameter_type(tp: Any, endpoint: Callable[..., Any], parameter: str) -> None:
     problem = _problem(tp)
     if problem is not None:
+        _refuse_v1(tp, endpoint)
         raise FastAPIError(
             f"Invalid type for parameter {parameter!r} of {_name(endpoint)}: {tp!r}; {problem}. Annotate it with "
             "a type asgi_api can validate: a scalar (str, int, ...), a msgspec.Struct, a dataclass, a TypedDict, a "
@@ -152,6 +167,7 @@ def require_parameter_shape(tp: Any, location: str, parameter: str) -> None:
 def require_response_type(tp: Any, endpoint: Callable[..., Any]) -> None:
     problem = _problem(tp)
     if problem is not None:
+        _refuse_v1(tp, endpoint)
         raise FastAPIError(
             f"Invalid response model for {_name(endpoint)}: {tp!r}; {problem}. Use a type asgi_api can encode "
             "(a msgspec.Struct, a dataclass, a TypedDict, a pydantic model, or containers of them), return a "

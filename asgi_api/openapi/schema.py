@@ -58,7 +58,8 @@ def _title(name: str) -> str:
 
 class _Schemas:
     """Collects every type first, so one call per backend names all components consistently:
-    msgspec's for its types, pydantic's (validation or serialisation mode) for pydantic types."""
+    msgspec's for its types, pydantic's (validation or serialisation mode) for pydantic types.
+    A `File()` parameter's type is added in mode "file": its `bytes` are documented as a file."""
 
     def __init__(self) -> None:
         self.types: list[tuple[Any, str]] = []
@@ -70,14 +71,16 @@ class _Schemas:
     def build(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         pydantic = [_pydantic.uses_pydantic(tp) for tp, _ in self.types]
         schemas, components = msgspec.json.schema_components(
-            [type_check.describable(tp) for (tp, _), own in zip(self.types, pydantic, strict=True) if not own],
+            [type_check.describable(tp, mode == "file")
+             for (tp, mode), own in zip(self.types, pydantic, strict=True) if not own],
             ref_template=REF + "{name}", schema_hook=type_check.schema_hook)
         for component in components.values():
             _as_pydantic_writes(component)
         found = iter(schemas)
         result: list[dict[str, Any]] = [{} if own else next(found) for own in pydantic]
         if any(pydantic):
-            entries = [entry for entry, own in zip(self.types, pydantic, strict=True) if own]
+            entries = [(tp, "validation" if mode == "file" else mode)
+                       for (tp, mode), own in zip(self.types, pydantic, strict=True) if own]
             generated, definitions = _pydantic.schemas(entries, REF + "{model}")
             positions = [index for index, own in enumerate(pydantic) if own]
             for index, schema in zip(positions, generated, strict=True):
@@ -157,7 +160,7 @@ def _field_schema(schema: dict[str, Any], name: str, marker: Any, required: bool
         schema["title"] = marker.title or _title(name)
     if marker.description:
         schema["description"] = marker.description
-    if not required:
+    if not required and marker.default_factory is None:  # pydantic documents no factory-made default
         value = default()
         try:
             if value is not None:  # FastAPI writes no `"default": null` for parameters and body fields
@@ -222,7 +225,8 @@ def get_openapi(
             route,
             target,
             [(param, schemas.add(param.annotation)) for param in route_params],
-            [(field, schemas.add(field.annotation)) for field in body_fields],
+            [(field, schemas.add(field.annotation, "file" if isinstance(field.marker, FileParam) else "validation"))
+             for field in body_fields],
             schemas.add(response_model, output(response_model)) if response_model is not None else None,
             {code: schemas.add(extra["model"], output(extra["model"]))
              for code, extra in route.responses.items() if "model" in extra},
