@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope, Send
 
+from asgi_api._body_limit import BodyLimit, with_limit
 from asgi_api._form_limits import _FormLimits, validate_max_body_size
 from asgi_api.exception_handlers import DEFAULT_HANDLERS
 from asgi_api.frontend import Fallback, check_dir_for
@@ -82,8 +85,9 @@ class API(Starlette):
         strict_body: bool = False,
         form_limits: _FormLimits | None = None,
     ) -> None:
-        super().__init__(debug=debug, middleware=middleware, max_body_size=validate_max_body_size(max_body_size),
+        super().__init__(debug=debug, middleware=middleware,
                          exception_handlers={**DEFAULT_HANDLERS, **(exception_handlers or {})})
+        self.max_body_size = validate_max_body_size(max_body_size)  # applied in build_middleware_stack
         self.title = title
         self.summary = summary
         self.description = description
@@ -127,10 +131,27 @@ class API(Starlette):
         )
 
     def build_middleware_stack(self) -> ASGIApp:  # seam: starlette calls it once, at the app's first call
+        """Starlette's stack, with the body limit's piece (see `asgi_api._body_limit`) where it must be."""
         # The documentation routes go last, when the app first runs, so that they are never matched
         # before (nor shadow) the app's own routes.
         self._add_docs_routes()
-        stack = super().build_middleware_stack()
+        error_handler = None
+        handlers: dict[Any, ExceptionHandler] = {}
+        for key, value in self.exception_handlers.items():
+            if key in (500, Exception):
+                error_handler = value
+            else:
+                handlers[key] = value
+        middleware = [Middleware(ServerErrorMiddleware, handler=error_handler, debug=self.debug)]
+        # The limit counts around the user's middleware (which may read the body, or wrap errors in
+        # groups: see `BodyLimit`) and again around the router, where its 413 meets the handlers.
+        if self.user_middleware:
+            middleware.append(Middleware(BodyLimit, max_body_size=self.max_body_size))
+        middleware += self.user_middleware
+        middleware.append(Middleware(ExceptionMiddleware, handlers=handlers, debug=self.debug))
+        stack = with_limit(self.router, self.max_body_size)
+        for cls, args, kwargs in reversed(middleware):
+            stack = cls(stack, *args, **kwargs)
         # `root_path=` (behind a proxy) goes into every scope, outermost; an app without one pays nothing.
         return _RootPath(stack, self.root_path) if self.root_path else stack
 

@@ -152,20 +152,26 @@ class Frontend:
     """One `frontend(path, directory=...)`: GET and HEAD below `path`, behind the router's dependencies."""
 
     def __init__(self, path: str, files: FrontendFiles, dependencies: Sequence[DependsMarker],
-                 dependency_overrides_provider: Any) -> None:
+                 dependency_overrides_provider: Any, max_body_size: int | None) -> None:
         from asgi_api.routing import APIRoute  # routing imports this module
 
         self.path = path
         self.files = files
         self.dependencies = list(dependencies)
         self.dependency_overrides_provider = dependency_overrides_provider
-        # The dependencies are solved as for a route (422s, overrides, yield cleanup, background tasks).
+        self.max_body_size = max_body_size
+        # The dependencies are solved as for a route (422s, overrides, yield cleanup, background tasks),
+        # and a body over the router's limit gets its 413 as there.
         self.route = APIRoute(path, self._serve, methods=["GET", "HEAD"], dependencies=self.dependencies,
-                              include_in_schema=False, dependency_overrides_provider=dependency_overrides_provider)
+                              include_in_schema=False, dependency_overrides_provider=dependency_overrides_provider,
+                              max_body_size=max_body_size)
 
-    def included(self, prefix: str, dependencies: Sequence[DependsMarker], provider: Any) -> Frontend:
-        """This frontend as a router including its router sees it: under `prefix`, behind `dependencies`."""
-        return Frontend(join_paths(prefix, self.path), self.files, [*dependencies, *self.dependencies], provider)
+    def included(self, prefix: str, dependencies: Sequence[DependsMarker], provider: Any,
+                 max_body_size: int | None) -> Frontend:
+        """This frontend as a router including its router sees it: under `prefix`, behind `dependencies`,
+        its own body limit if it has one, else `max_body_size`."""
+        return Frontend(join_paths(prefix, self.path), self.files, [*dependencies, *self.dependencies], provider,
+                        self.max_body_size if self.max_body_size is not None else max_body_size)
 
     def relative(self, route_path: str) -> str | None:
         """The file path a request path names in this frontend, or None when outside it."""

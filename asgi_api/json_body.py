@@ -117,8 +117,11 @@ class JsonValue:
     def __init__(self, tp: Any, constraints: dict[str, Any], strict: bool = False) -> None:
         self.type = tp
         self.strict = strict
-        self._decode = msgspec.json.Decoder(tp, strict=strict).decode
-        self._fill = dataclass_defaults(tp)
+        # pydantic reads `bytes` from a JSON string as its UTF-8 text; msgspec would read base64.
+        text = bytes_as_text(tp)
+        self._target = tp if text is None else text
+        self._decode = msgspec.json.Decoder(self._target, strict=strict).decode
+        self._fill = dataclass_defaults(tp) if text is None else _encode_text
         self._checks = constraint_checks(constraints)
 
     def from_bytes(self, raw: bytes) -> Any:
@@ -133,8 +136,10 @@ class JsonValue:
     def from_document(self, document: Any, loc: Sequence[Any]) -> tuple[Any, list[Error]]:
         """The value converted from a parsed document, or every error found in it."""
         lax = whole_floats_as_ints(document, self.type) if self.strict else bools_as_numbers(document, self.type)
+        # A body that is not JSON comes as its bytes, which a `bytes` field takes as they are.
+        target = self.type if isinstance(document, bytes) else self._target
         try:
-            value = self._finish(msgspec.convert(lax, self.type, strict=self.strict))
+            value = self._finish(msgspec.convert(lax, target, strict=self.strict))
         except (msgspec.ValidationError, OverflowError):
             return None, body_errors(lax, self.type, loc, self.strict)
         try:
@@ -145,6 +150,20 @@ class JsonValue:
 
     def _finish(self, value: Any) -> Any:
         return self._fill(value) if self._fill is not None else value
+
+
+def bytes_as_text(tp: Any) -> Any:
+    """`tp` with `str` for `bytes` when it is `bytes` (or a union holding it), else None."""
+    tp, metadata = strip_annotated(tp)
+    members = union_members(tp) or (tp,)
+    if bytes not in members or str in members:
+        return None
+    text: Any = typing.Union.__getitem__(tuple(str if member is bytes else member for member in members))
+    return typing.Annotated.__class_getitem__((text, *metadata)) if metadata else text  # type: ignore[attr-defined]
+
+
+def _encode_text(value: Any) -> Any:
+    return value.encode() if isinstance(value, str) else value
 
 
 def bools_as_numbers(value: Any, tp: Any) -> Any:
@@ -302,7 +321,7 @@ _PYTHON_TYPE: dict[type, type] = {
     msgspec.inspect.IntType: int, msgspec.inspect.FloatType: float, msgspec.inspect.BoolType: bool,
     msgspec.inspect.StrType: str, msgspec.inspect.DecimalType: decimal.Decimal, msgspec.inspect.UUIDType: uuid.UUID,
     msgspec.inspect.DateTimeType: datetime.datetime, msgspec.inspect.DateType: datetime.date,
-    msgspec.inspect.TimeType: datetime.time,
+    msgspec.inspect.TimeType: datetime.time, msgspec.inspect.BytesType: bytes,
 }
 
 
@@ -312,6 +331,7 @@ _STRICT_TYPE: dict[type, Fail] = {
     float: Fail("float_type", "Input should be a valid number"),
     bool: Fail("bool_type", "Input should be a valid boolean"),
     str: Fail("string_type", "Input should be a valid string"),
+    bytes: Fail("bytes_type", "Input should be a valid bytes"),
     decimal.Decimal: Fail("decimal_type", "Decimal input should be an integer, float, string or Decimal object"),
     uuid.UUID: Fail("uuid_type", "UUID input should be a string, bytes or UUID object"),
     datetime.datetime: Fail("datetime_type", "Input should be a valid datetime"),

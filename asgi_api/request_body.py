@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 
 from asgi_api import _pydantic, json_body, params, validation
+from asgi_api._body_limit import read_error
 from asgi_api.validation import Error, Invalid
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ __all__ = ["Body", "BodyField", "FormBody", "FormField", "body_reader", "is_json
 class BodyField:
     """A JSON body value: the whole body, or one key of it when several are merged or embedded."""
 
-    __slots__ = ("name", "alias", "required", "default", "annotation", "marker", "json")
+    __slots__ = ("name", "alias", "required", "default", "annotation", "marker", "json", "takes_bytes")
 
     def __init__(self, name: str, annotation: Any, marker: params.BodyParam, default: Any) -> None:
         self.name = name
@@ -38,6 +39,8 @@ class BodyField:
         self.required, self.default = params.default_of(default, marker)
         backend = _pydantic if _pydantic.wanted(annotation, marker) else json_body
         self.json = backend.JsonValue(annotation, marker.constraints | marker.switches)
+        # A body that is not JSON is handed over as sent to a `bytes` field, as text to others.
+        self.takes_bytes = json_body.bytes_as_text(annotation) is not None
 
     def read_strictly(self) -> None:
         """Take JSON values only of the types the schema names (the route's `strict_body`)."""
@@ -109,7 +112,8 @@ class Body:
             if isinstance(body, _Failed):
                 return None, body.errors
             if isinstance(body, _NotJson):
-                return field.json.from_document(body.raw.decode("utf-8", "replace"), ["body"])
+                raw = body.raw if field.takes_bytes else body.raw.decode("utf-8", "replace")
+                return field.json.from_document(raw, ["body"])
             return _missing_or_default(field, ["body"])
         loc = ["body", field.alias]
         if isinstance(body, _NotObject):
@@ -168,14 +172,17 @@ async def receive_body(request: Request) -> bytes:
     if hasattr(request, "_body"):
         return request._body
     chunks: list[bytes] = []
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            request._is_disconnected = True
-            raise ClientDisconnect()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
+    try:
+        while True:
+            message = await request.receive()
+            if message["type"] == "http.disconnect":
+                request._is_disconnected = True
+                raise ClientDisconnect()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+    except ExceptionGroup as exc:  # from a middleware's task group (`BaseHTTPMiddleware`'s `receive`)
+        raise read_error(exc, request.scope) from exc
     request._stream_consumed = True
     request._body = body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     return body
@@ -376,6 +383,8 @@ class FormBody:
             form = await context.request.form(**self.limits)
         except HTTPException:
             raise
+        except ExceptionGroup as exc:
+            raise read_error(exc, context.scope) from exc
         except Exception as exc:  # a malformed body is the client's error, as in FastAPI
             raise HTTPException(400, "There was an error parsing the body") from exc
         assert context.request_stack is not None, "a form route opens its exit stacks"

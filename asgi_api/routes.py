@@ -21,7 +21,6 @@ import msgspec
 from starlette import status
 from starlette._utils import get_route_path  # seam: starlette private _utils.get_route_path (path below root_path)
 from starlette.background import BackgroundTasks
-from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute, compile_path, get_name
@@ -30,6 +29,7 @@ from starlette.websockets import WebSocket
 
 from asgi_api import responses as _responses
 from asgi_api import type_check
+from asgi_api._body_limit import with_limit
 from asgi_api._form_limits import _FormLimits, validate_form_limits, validate_max_body_size
 from asgi_api.dependencies import Context, Dependant, call, path_param_names, resolved_hints, solve, solve_own
 from asgi_api.encoders import jsonable_encoder
@@ -201,8 +201,7 @@ class APIRoute(Route):
         if type(self).get_route_handler is not APIRoute.get_route_handler:
             self.app = self.handle = self._custom_handle(self.get_route_handler())  # type: ignore[method-assign,assignment]
         if max_body_size is not None:  # Starlette's limiter: a 413 once the body read passes the limit
-            self.app = self.handle = RequestBodyLimitMiddleware(  # type: ignore[method-assign]
-                self.handle, max_body_size=max_body_size)
+            self.app = self.handle = with_limit(self.handle, max_body_size)  # type: ignore[method-assign,assignment]
 
     def _content(self, content: Any) -> Any:
         return content if isinstance(content, str) else msgspec.json.decode(self._encode(content))

@@ -9,13 +9,14 @@ import inspect
 import os
 import typing
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute
 from starlette.types import ASGIApp, Lifespan
 
+from asgi_api._body_limit import with_limit
 from asgi_api._form_limits import _FormLimits, first_limit, validate_form_limits, validate_max_body_size
 from asgi_api.frontend import Fallback, Frontend, FrontendFiles, Frontends, check_dir_for, join_paths
 from asgi_api.params import UNSET, DependsMarker
@@ -35,6 +36,22 @@ async def _run_handlers(handlers: list[Callable[[], Any]]) -> None:
         result = handler()
         if inspect.isawaitable(result):
             await result
+
+def _as_context(lifespan: Any) -> Lifespan[Any]:
+    """A lifespan written as a (sync or async) generator function, taken as FastAPI takes it."""
+    if inspect.isasyncgenfunction(lifespan):
+        return asynccontextmanager(lifespan)
+    if inspect.isgeneratorfunction(lifespan):
+        sync = contextmanager(lifespan)
+
+        @asynccontextmanager
+        async def context(app: Any) -> AsyncIterator[Any]:
+            with sync(app) as state:
+                yield state
+
+        return context
+    return typing.cast(Lifespan[Any], lifespan)
+
 
 class APIRouter(Router):
     """A group of API routes with a shared prefix, tags, dependencies and responses.
@@ -72,7 +89,7 @@ class APIRouter(Router):
         # lifespans of included routers, all run around this router's own lifespan.
         self.on_startup = list(on_startup or [])
         self.on_shutdown = list(on_shutdown or [])
-        self._lifespans: list[Lifespan[Any]] = [lifespan] if lifespan is not None else []
+        self._lifespans: list[Lifespan[Any]] = [_as_context(lifespan)] if lifespan is not None else []
         assert not prefix or (prefix.startswith("/") and not prefix.endswith("/")), \
             "A path prefix must start with '/' and must not end with '/'"
         self.prefix = prefix
@@ -142,7 +159,7 @@ class APIRouter(Router):
         """Serve a built frontend's files below `path`, after every route (see `asgi_api.frontend`)."""
         files = FrontendFiles(directory, fallback, check_dir_for(directory, check_dir))
         self._add_frontend(Frontend(join_paths(self.prefix, path), files, self.dependencies,
-                                    self.dependency_overrides_provider))
+                                    self.dependency_overrides_provider, self.max_body_size))
 
     def _add_frontend(self, frontend: Frontend) -> None:
         if not isinstance(self.default, Frontends):
@@ -295,10 +312,12 @@ class APIRouter(Router):
         assert router is not self, "Cannot include a router into itself"
         validate_max_body_size(max_body_size)
         validate_form_limits(form_limits)
+        # What the included router holds besides its routes takes its own limit, else the include's.
+        limit = first_limit(router.max_body_size, max_body_size, self.max_body_size)
         if isinstance(router.default, Frontends):
             for frontend in router.default.frontends:
                 self._add_frontend(frontend.included(self.prefix + prefix, [*self.dependencies, *(dependencies or [])],
-                                                     self.dependency_overrides_provider))
+                                                     self.dependency_overrides_provider, limit))
         self.on_startup.extend(router.on_startup)
         self.on_shutdown.extend(router.on_shutdown)
         self._lifespans.extend(router._lifespans)
@@ -347,7 +366,8 @@ class APIRouter(Router):
             elif isinstance(route, WebSocketRoute):
                 self.add_websocket_route(self.prefix + prefix + route.path, route.endpoint, name=route.name)
             elif isinstance(route, Mount):
-                self.routes.append(Mount(self.prefix + prefix + route.path, app=route.app, name=route.name))
+                self.routes.append(Mount(self.prefix + prefix + route.path, app=with_limit(route.app, limit),
+                                         name=route.name))
 
 
 def method_paths_from_routes(routes: Sequence[BaseRoute]) -> set[str]:
