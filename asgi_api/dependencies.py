@@ -111,7 +111,7 @@ class Dependant:
     def of_marker(cls, marker: params.DependsMarker, call: Callable[..., Any], name: str | None,
                   path_names: set[str], parent_scopes: Sequence[str] = ()) -> Dependant:
         """The plan of a `Depends(...)`/`Security(...)` parameter, or of a route's `dependencies=[...]`."""
-        own = marker.scopes if isinstance(marker, params.SecurityMarker) else ()
+        own = (marker.scopes or ()) if isinstance(marker, params.SecurityMarker) else ()
         plan = cls(call, name=name, use_cache=marker.use_cache, scope=marker.scope, path_names=path_names,
                    own_scopes=own, parent_scopes=parent_scopes)
         plan.max_concurrency = marker.max_concurrency

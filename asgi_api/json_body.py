@@ -122,7 +122,8 @@ class JsonValue:
         self._target = tp if text is None else text
         self._decode = msgspec.json.Decoder(self._target, strict=strict).decode
         self._fill = dataclass_defaults(tp) if text is None else _encode_text
-        self._checks = constraint_checks(constraints)
+        base = strip_annotated(tp)[0]
+        self._checks = constraint_checks(constraints, floats=float in (union_members(base) or (base,)))
 
     def from_bytes(self, raw: bytes) -> Any:
         """The value, or msgspec's `DecodeError`/`ValidationError` (then use `from_document`)."""
@@ -130,7 +131,10 @@ class JsonValue:
         if self._fill is not None:
             value = self._fill(value)
         if self._checks:
-            enforce(self._checks, value, value)
+            try:
+                enforce(self._checks, value, value)
+            except Invalid as exc:  # the errors show the input as sent (`"-inf"`, not the float it became)
+                raise Invalid(self.from_document(parse_document(bytes(raw)), ())[1] or exc.errors) from None
         return value
 
     def from_document(self, document: Any, loc: Sequence[Any]) -> tuple[Any, list[Error]]:

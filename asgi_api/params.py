@@ -9,8 +9,12 @@ from __future__ import annotations
 import copy
 import enum
 import re
+import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
+
+from asgi_api.exceptions import FastAPIDeprecationWarning
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -21,8 +25,8 @@ if TYPE_CHECKING:
 class _Unset:
     """The default of a marker whose default was not given (distinct from `None` and `...`)."""
 
-    def __repr__(self) -> str:
-        return "<unset>"
+    def __repr__(self) -> str:  # FastAPI's name for it: a required `Query()` prints `Query(PydanticUndefined)`
+        return "PydanticUndefined"
 
 
 UNSET: Any = _Unset()
@@ -82,12 +86,13 @@ class Param:
         self.switches = {key: value for key, value in (("strict", strict), ("discriminator", discriminator),
                                                        ("union_mode", union_mode), ("fail_fast", fail_fast))
                          if value is not None}
-        self.default = default
+        self.default = UNSET if default is ... else default
         self.default_factory = default_factory
         self.alias = validation_alias if isinstance(validation_alias, str) else alias
         self.serialization_alias = serialization_alias
+        if regex is not None:
+            _warn_deprecated("`regex` has been deprecated, please use `pattern` instead")
         pattern = pattern if pattern is not None else regex
-        self.allow_inf_nan = allow_inf_nan
         self.validate_default = bool(validate_default)
         self._pattern_text = pattern.pattern if isinstance(pattern, re.Pattern) else None
         if isinstance(pattern, re.Pattern):  # its flags kept inline: `(?i)^abc$`
@@ -95,6 +100,8 @@ class Param:
                                                         (re.VERBOSE, "x")) if pattern.flags & flag)
             pattern = f"(?{flags}){pattern.pattern}" if flags else pattern.pattern
         self.openapi_examples = openapi_examples
+        if example is not UNSET:
+            _warn_deprecated("`example` has been deprecated, please use `examples` instead")
         if examples is None and example is not UNSET:
             examples = [example]
         self.title = title
@@ -104,7 +111,7 @@ class Param:
             for key, value in (
                 ("gt", gt), ("ge", ge), ("lt", lt), ("le", le), ("multiple_of", multiple_of),
                 ("min_length", min_length), ("max_length", max_length), ("pattern", pattern),
-                ("max_digits", max_digits), ("decimal_places", decimal_places),
+                ("max_digits", max_digits), ("decimal_places", decimal_places), ("allow_inf_nan", allow_inf_nan),
             )
             if value is not None
         }
@@ -115,13 +122,25 @@ class Param:
 
     @property
     def documented_constraints(self) -> dict[str, Any]:
-        """`constraints` as OpenAPI shows them: a compiled pattern's own text, without inline flags."""
-        if self._pattern_text is None:
-            return self.constraints
-        return {**self.constraints, "pattern": self._pattern_text}
+        """`constraints` as OpenAPI shows them: a compiled pattern's own text, without inline flags, and
+        no `allow_inf_nan` (JSON Schema has no keyword for it)."""
+        shown = {key: value for key, value in self.constraints.items() if key != "allow_inf_nan"}
+        if self._pattern_text is not None:
+            shown["pattern"] = self._pattern_text
+        return shown
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.default!r})"
+        # FastAPI's spelling: its class names (`Query`, not `QueryParam`) and the default's str().
+        return f"{type(self).__name__.removesuffix('Param') or 'Param'}({self.default})"
+
+
+def _warn_deprecated(message: str) -> None:
+    """Warn as FastAPI does for a marker keyword it keeps for compatibility, pointing at the caller's
+    line (past `Query()` and the marker classes' `__init__`s, however many of them there are)."""
+    level, frame = 2, sys._getframe(1)  # stacklevel 2: the first frame past this function
+    while frame.f_back is not None and frame.f_globals.get("__name__") == __name__:
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, FastAPIDeprecationWarning, stacklevel=level)
 
 
 def default_of(default: Any, marker: Param, always_required: bool = False) -> tuple[bool, Callable[[], Any]]:
@@ -202,9 +221,13 @@ class DependsMarker:
         self.scope = scope
         self.max_concurrency = max_concurrency
 
-    def __repr__(self) -> str:
-        name = getattr(self.dependency, "__name__", type(self.dependency).__name__)
-        return f"Depends({name})"
+    def _fields(self) -> dict[str, Any]:
+        return {"dependency": self.dependency, "use_cache": self.use_cache, "scope": self.scope,
+                "max_concurrency": self.max_concurrency}
+
+    def __repr__(self) -> str:  # FastAPI's spelling (its markers are dataclasses)
+        fields = ", ".join(f"{name}={value!r}" for name, value in self._fields().items())
+        return f"{type(self).__name__.removesuffix('Marker')}({fields})"
 
 
 class SecurityMarker(DependsMarker):
@@ -213,7 +236,10 @@ class SecurityMarker(DependsMarker):
     def __init__(self, dependency: Callable[..., Any] | None = None, *, scopes: Sequence[str] | None = None,
                  use_cache: bool = True) -> None:
         super().__init__(dependency, use_cache=use_cache)
-        self.scopes = list(scopes or [])
+        self.scopes = scopes
+
+    def _fields(self) -> dict[str, Any]:
+        return {**super()._fields(), "scopes": self.scopes}
 
 
 def Path(default: Any = UNSET, **kwargs: Unpack[ParamOptions]) -> Any:  # noqa: N802 - FastAPI's public spelling

@@ -11,6 +11,7 @@ import datetime
 import decimal
 import enum
 import functools
+import math
 import operator
 import re
 import types
@@ -366,6 +367,8 @@ def constraint_checks(constraints: dict[str, Any], floats: bool = False) -> list
     With `floats` (a float-typed value) numeric bounds show as floats in `ctx`, as pydantic's do.
     """
     checks: list[Callable[[Any], None]] = []
+    if constraints.get("allow_inf_nan") is False:
+        checks.append(_finite_check)
     if "max_digits" in constraints or "decimal_places" in constraints:
         checks.append(_digits_check(constraints.get("max_digits"), constraints.get("decimal_places")))
 
@@ -415,6 +418,12 @@ def constraint_checks(constraints: dict[str, Any], floats: bool = False) -> list
         add(lambda item: compiled.search(item) is not None, "string_pattern_mismatch",
             f"String should match pattern '{pattern}'", "pattern")
     return checks
+
+
+def _finite_check(item: Any) -> None:
+    """`allow_inf_nan=False`: a float must be finite (pydantic checks it before any bound)."""
+    if isinstance(item, float) and not math.isfinite(item):
+        raise Fail("finite_number", "Input should be a finite number")
 
 
 def _as_subclass(tp: Callable[[Any], Any], parser: Callable[[Any], Any], value: Any) -> Any:
@@ -513,7 +522,8 @@ def _sequence_converter(tp: Any, constraints: dict[str, Any]) -> Converter:
         tp = next(member for member in members if is_sequence(member))
     origin = get_origin(tp) or tp
     args = [arg for arg in get_args(tp) if arg is not Ellipsis]
-    item = string_converter(args[0], {}) if args else _same
+    item_constraints = {"allow_inf_nan": False} if constraints.get("allow_inf_nan") is False else {}
+    item = string_converter(args[0], item_constraints) if args else _same
     build: Callable[[list[Any]], Any] = list if origin in (list, Sequence) else origin
     checks = constraint_checks(constraints)
 
