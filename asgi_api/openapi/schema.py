@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 
 from asgi_api import _pydantic, type_check
 from asgi_api.dependencies import Dependant, RequestParam
-from asgi_api.params import FileParam
+from asgi_api.params import FileParam, FormParam
 from asgi_api.request_body import BodyField, FormBody, FormField
 from asgi_api.responses import JSONResponse, body_allowed
 from asgi_api.routing import APIRoute
@@ -59,7 +59,8 @@ def _title(name: str) -> str:
 class _Schemas:
     """Collects every type first, so one call per backend names all components consistently:
     msgspec's for its types, pydantic's (validation or serialisation mode) for pydantic types.
-    A `File()` parameter's type is added in mode "file": its `bytes` are documented as a file."""
+    A form field's type (`Form()`, `File()`) is added in mode "file": its `bytes` arrive raw, as a
+    file's content, and are documented so (a JSON body's are base64 text)."""
 
     def __init__(self) -> None:
         self.types: list[tuple[Any, str]] = []
@@ -225,7 +226,7 @@ def get_openapi(
             route,
             target,
             [(param, schemas.add(param.annotation)) for param in route_params],
-            [(field, schemas.add(field.annotation, "file" if isinstance(field.marker, FileParam) else "validation"))
+            [(field, schemas.add(field.annotation, "file" if isinstance(field.marker, FormParam) else "validation"))
              for field in body_fields],
             schemas.add(response_model, output(response_model)) if response_model is not None else None,
             {code: schemas.add(extra["model"], output(extra["model"]))
@@ -318,10 +319,7 @@ def _request_body(route: APIRoute, body: list[tuple[BodyField | FormField, int]]
             return {"content": {media_type: {"schema": generated[body[0][1]]}}, "required": True}
     elif route.body is not None and route.body.whole is not None:
         field, index = body[0]
-        schema = _with_constraints(dict(generated[index]), field.marker.documented_constraints)
-        if "$ref" not in schema:
-            schema["title"] = field.marker.title or _title(field.name)
-        schema.update(field.marker.json_schema_extra or {})
+        schema = _field_schema(generated[index], field.name, field.marker, field.required, field.default)
         return _body_entry(media_type, schema, field.required)
     name = f"Body_{operation_id}"
     properties = {field.alias: _field_schema(generated[index], field.alias, field.marker, field.required, field.default)
