@@ -5,10 +5,12 @@ where FastAPI users import it from) and copies included routers' routes with the
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 import typing
-from collections.abc import AsyncIterator, Callable, Sequence
+import weakref
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from typing import Any
 
@@ -109,6 +111,8 @@ class APIRouter(Router):
         self.generate_unique_id_function = generate_unique_id_function
         self.max_body_size = validate_max_body_size(max_body_size)
         self.form_limits = validate_form_limits(form_limits)
+        # Where this router is included (weakly: a shared router must not keep every app alive).
+        self._inclusions: list[tuple[weakref.ref[APIRouter], _Include]] = []
 
     @asynccontextmanager
     async def _lifespan(self, app: Any) -> AsyncIterator[Any]:
@@ -165,6 +169,7 @@ class APIRouter(Router):
         if not isinstance(self.default, Frontends):
             self.default = Frontends(self.default)
         self.default.add(frontend)
+        self._added(frontend)
 
     def add_api_route(
         self,
@@ -237,6 +242,7 @@ class APIRouter(Router):
         route.inherits_response_class = response_class is None and not self._default_class_given
         route.siblings = self.routes
         self.routes.append(route)
+        self._added(route)
 
     def api_route(self, path: str, *, methods: Sequence[str] | None = None,
                   **options: Unpack[RouteOptions]) -> Callable[[DecoratedCallable], DecoratedCallable]:
@@ -278,6 +284,7 @@ class APIRouter(Router):
                                   dependencies=[*self.dependencies, *(dependencies or [])],
                                   dependency_overrides_provider=self.dependency_overrides_provider)
         self.routes.append(route)
+        self._added(route)
 
     def websocket(self, path: str, name: str | None = None, *, dependencies: Sequence[DependsMarker] | None = None
                   ) -> Callable[[DecoratedCallable], DecoratedCallable]:
@@ -306,68 +313,126 @@ class APIRouter(Router):
         form_limits: _FormLimits | None = None,
     ) -> None:
         """Copy `router`'s routes in under `prefix`, adding the given tags, dependencies and responses;
-        its start-up and shut-down handlers and its lifespan run with this router's."""
+        its start-up and shut-down handlers and its lifespan run with this router's. Routes added to
+        `router` later are copied in when added, as FastAPI serves them."""
         assert not prefix or (prefix.startswith("/") and not prefix.endswith("/")), \
             "A path prefix must start with '/' and must not end with '/'"
         assert router is not self, "Cannot include a router into itself"
-        validate_max_body_size(max_body_size)
-        validate_form_limits(form_limits)
-        # What the included router holds besides its routes takes its own limit, else the include's.
-        limit = first_limit(router.max_body_size, max_body_size, self.max_body_size)
-        if isinstance(router.default, Frontends):
-            for frontend in router.default.frontends:
-                self._add_frontend(frontend.included(self.prefix + prefix, [*self.dependencies, *(dependencies or [])],
-                                                     self.dependency_overrides_provider, limit))
+        assert not self._included_by(router), \
+            "Cannot include an APIRouter instance that already includes this router"
+        include = _Include(prefix, list(tags or []), list(dependencies or []), default_response_class,
+                           dict(responses or {}), deprecated, include_in_schema, list(callbacks or []),
+                           generate_unique_id_function, validate_max_body_size(max_body_size),
+                           validate_form_limits(form_limits))
         self.on_startup.extend(router.on_startup)
         self.on_shutdown.extend(router.on_shutdown)
         self._lifespans.extend(router._lifespans)
-        for route in router.routes:
-            if isinstance(route, APIRoute):
-                assert self.prefix + prefix + route.path, "Prefix and path cannot be both empty"
-                self.add_api_route(
-                    prefix + route.path,
-                    route.endpoint,
-                    response_model=route.response_model,
-                    response_model_include=route.response_model_include,
-                    response_model_exclude=route.response_model_exclude,
-                    response_model_by_alias=route.response_model_by_alias,
-                    response_model_exclude_unset=route.response_model_exclude_unset,
-                    response_model_exclude_defaults=route.response_model_exclude_defaults,
-                    response_model_exclude_none=route.response_model_exclude_none,
-                    status_code=route.status_code,
-                    tags=[*(tags or []), *route.tags],
-                    dependencies=[*(dependencies or []), *route.dependencies],
-                    summary=route.summary,
-                    description=route.description,
-                    response_description=route.response_description,
-                    responses={**(responses or {}), **route.responses},
-                    deprecated=route.deprecated or deprecated,
-                    methods=sorted(route.methods),
-                    operation_id=route.operation_id,
-                    include_in_schema=route.include_in_schema and include_in_schema,
-                    response_class=default_response_class if route.inherits_response_class else route.response_class,
-                    name=route.name,
-                    route_class_override=type(route),
-                    openapi_extra=route.openapi_extra,
-                    strict_content_type=route.strict_content_type,
-                    callbacks=[*(callbacks or []), *(route.callbacks or [])] or None,
-                    generate_unique_id_function=route.generate_unique_id_function or generate_unique_id_function,
-                    strict_body=route.strict_body or self.strict_body,  # a strict app is strict throughout
-                    max_body_size=first_limit(route.max_body_size, max_body_size),
-                    form_limits={**validate_form_limits(form_limits), **route.form_limits},
-                )
-            elif isinstance(route, APIWebSocketRoute):
-                self.add_api_websocket_route(prefix + route.path, route.endpoint, name=route.name,
-                                             dependencies=[*(dependencies or []), *route.dependencies])
-            elif isinstance(route, Route):
-                self.add_route(self.prefix + prefix + route.path, route.endpoint,
-                               methods=sorted(route.methods or ()) or None, name=route.name,
-                               include_in_schema=route.include_in_schema)
-            elif isinstance(route, WebSocketRoute):
-                self.add_websocket_route(self.prefix + prefix + route.path, route.endpoint, name=route.name)
-            elif isinstance(route, Mount):
-                self.routes.append(Mount(self.prefix + prefix + route.path, app=with_limit(route.app, limit),
-                                         name=route.name))
+        for frontend in router.default.frontends if isinstance(router.default, Frontends) else ():
+            self._include(router, frontend, include)
+        for route in list(router.routes):
+            self._include(router, route, include)
+        router._inclusions.append((weakref.ref(self), include))
+
+    def _included_by(self, router: APIRouter) -> bool:
+        """Whether `router` includes this one, directly or through others."""
+        for reference, _ in self._inclusions:
+            includer = reference()
+            if includer is router or (includer is not None and includer._included_by(router)):
+                return True
+        return False
+
+    def _added(self, route: BaseRoute | Frontend) -> None:
+        """A route added to this router goes also wherever the router was included."""
+        for reference, include in self._inclusions:
+            includer = reference()
+            if includer is not None:
+                includer._include(self, route, include)
+
+    def _include(self, router: APIRouter, route: BaseRoute | Frontend, include: _Include) -> None:
+        """One route (or frontend) of `router`, as this router including it with `include` holds it."""
+        prefix = include.prefix
+        # What the included router holds besides its API routes takes its own limit, else the include's.
+        limit = first_limit(router.max_body_size, include.max_body_size, self.max_body_size)
+        if isinstance(route, Frontend):
+            self._add_frontend(route.included(self.prefix + prefix, [*self.dependencies, *include.dependencies],
+                                              self.dependency_overrides_provider, limit))
+        elif isinstance(route, APIRoute):
+            assert self.prefix + prefix + route.path, "Prefix and path cannot be both empty"
+            self.add_api_route(
+                prefix + route.path,
+                route.endpoint,
+                response_model=route.response_model,
+                response_model_include=route.response_model_include,
+                response_model_exclude=route.response_model_exclude,
+                response_model_by_alias=route.response_model_by_alias,
+                response_model_exclude_unset=route.response_model_exclude_unset,
+                response_model_exclude_defaults=route.response_model_exclude_defaults,
+                response_model_exclude_none=route.response_model_exclude_none,
+                status_code=route.status_code,
+                tags=[*include.tags, *route.tags],
+                dependencies=[*include.dependencies, *route.dependencies],
+                summary=route.summary,
+                description=route.description,
+                response_description=route.response_description,
+                responses={**include.responses, **route.responses},
+                deprecated=route.deprecated or include.deprecated,
+                methods=sorted(route.methods),
+                operation_id=route.operation_id,
+                include_in_schema=route.include_in_schema and include.include_in_schema,
+                response_class=include.default_response_class if route.inherits_response_class
+                else route.response_class,
+                name=route.name,
+                route_class_override=type(route),
+                openapi_extra=route.openapi_extra,
+                strict_content_type=route.strict_content_type,
+                callbacks=[*include.callbacks, *(route.callbacks or [])] or None,
+                generate_unique_id_function=route.generate_unique_id_function or include.generate_unique_id_function,
+                strict_body=route.strict_body or self.strict_body,  # a strict app is strict throughout
+                max_body_size=first_limit(route.max_body_size, include.max_body_size),
+                form_limits={**include.form_limits, **route.form_limits},
+            )
+        elif isinstance(route, APIWebSocketRoute):
+            self.add_api_websocket_route(prefix + route.path, route.endpoint, name=route.name,
+                                         dependencies=[*include.dependencies, *route.dependencies])
+        elif isinstance(route, Route):
+            self.add_route(self.prefix + prefix + route.path, route.endpoint,
+                           methods=sorted(route.methods or ()) or None, name=route.name,
+                           include_in_schema=route.include_in_schema)
+        elif isinstance(route, WebSocketRoute):
+            self.add_websocket_route(self.prefix + prefix + route.path, route.endpoint, name=route.name)
+        elif isinstance(route, Mount):
+            self.mount(self.prefix + prefix + route.path, with_limit(route.app, limit), name=route.name)
+
+    # Starlette's ways of adding a route, so that a route added after an include is shared too.
+    def add_route(self, path: str, endpoint: Callable[..., Any], methods: Collection[str] | None = None,
+                  name: str | None = None, include_in_schema: bool = True) -> None:
+        super().add_route(path, endpoint, methods, name, include_in_schema)
+        self._added(self.routes[-1])
+
+    def add_websocket_route(self, path: str, endpoint: Callable[..., Any], name: str | None = None) -> None:
+        super().add_websocket_route(path, endpoint, name)
+        self._added(self.routes[-1])
+
+    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+        super().mount(path, app, name)
+        self._added(self.routes[-1])
+
+
+@dataclasses.dataclass(frozen=True)
+class _Include:
+    """The options of one `include_router`, kept to include the routes added to the router later."""
+
+    prefix: str
+    tags: list[str]
+    dependencies: list[DependsMarker]
+    default_response_class: type[Response] | None
+    responses: dict[int | str, dict[str, Any]]
+    deprecated: bool | None
+    include_in_schema: bool
+    callbacks: list[BaseRoute]
+    generate_unique_id_function: Callable[[APIRoute], str] | None
+    max_body_size: int | None
+    form_limits: _FormLimits
 
 
 def method_paths_from_routes(routes: Sequence[BaseRoute]) -> set[str]:
