@@ -31,7 +31,8 @@ from asgi_api.server.database.errors import is_invalid_value_error, is_retryable
 from asgi_api.server.dependencies import get_database, get_settings, write_session
 from asgi_api.server.models.event_feed import read_state_events
 from asgi_api.server.models.event_store import store_events
-from asgi_api.server.models.events import InvalidTaskRunEvent, TaskRunChange, record_task_run_change, task_run_change
+from asgi_api.server.models.events import InvalidTaskRunEvent, TaskRunChange, task_run_change
+from asgi_api.server.models.task_run_recorder import record_task_run_changes
 from asgi_api.server.schemas.events import Event, EventFilter, EventsAuth
 from asgi_api.server.settings import Settings
 
@@ -63,8 +64,7 @@ async def create_events(events: list[Event], session: Session = Depends(write_se
         if change is not None:
             changes.append(change)
     await store_events(session, events)
-    for change in sorted(changes, key=lambda change: change.state.timestamp):
-        await record_task_run_change(session, change)
+    await record_task_run_changes(session, changes)
 
 
 @router.websocket("/in")
@@ -213,11 +213,9 @@ async def _record_one(database: Database, item: _Item) -> bool:
 
 
 async def _store(database: Database, items: list[_Item]) -> None:
-    changes = sorted((change for _, change in items if change is not None), key=lambda change: change.state.timestamp)
     async with database.transaction(write=True) as session:
         await store_events(session, [event for event, _ in items])
-        for change in changes:
-            await record_task_run_change(session, change)
+        await record_task_run_changes(session, [change for _, change in items if change is not None])
 
 
 @router.websocket("/out")

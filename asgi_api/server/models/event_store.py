@@ -33,14 +33,15 @@ _RESOURCE_NAME = "prefect.resource.name"
 
 
 async def store_events(session: Session, events: Sequence[Event]) -> None:
-    """Keep the events; one already stored (the same id) is left as it is."""
+    """Keep the events, in one statement; one already stored (the same id) is left as it is."""
+    if not events:
+        return
     received = utcnow()
-    for event in events:
-        values = {"id": event.id, "occurred": event.occurred, "received": received, "event": event.event,
-                  "resource_id": event.resource[RESOURCE_ID], "resource": event.resource, "related": event.related,
-                  "related_ids": [related[RESOURCE_ID] for related in event.related],
-                  "payload": event.payload, "follows": event.follows}
-        await session.execute(session.insert(_event).values(values).on_conflict_do_nothing(index_elements=[_c.id]))
+    rows = [{"id": event.id, "occurred": event.occurred, "received": received, "event": event.event,
+             "resource_id": event.resource[RESOURCE_ID], "resource": event.resource, "related": event.related,
+             "related_ids": [related[RESOURCE_ID] for related in event.related],
+             "payload": event.payload, "follows": event.follows} for event in events]
+    await session.execute_many(session.insert(_event).on_conflict_do_nothing(index_elements=[_c.id]), rows)
 
 
 async def read_events(session: Session, event_filter: EventFilter, since: datetime, until: datetime, limit: int,

@@ -4,6 +4,7 @@ and the task runs recorded from task-run state events - out of order, replayed, 
 from __future__ import annotations
 
 import asyncio
+import random
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,10 @@ from starlette.routing import Mount
 
 from asgi_api.server.app import create_api_app
 from asgi_api.server.database import Database, tables, utcnow
+from asgi_api.server.models.event_store import store_events
+from asgi_api.server.models.events import task_run_change
+from asgi_api.server.models.task_run_recorder import record_task_run_changes
+from asgi_api.server.schemas.events import Event
 from asgi_api.server.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -268,3 +273,95 @@ async def test_post_events_rejects_bad_batches_whole(client: httpx.AsyncClient, 
     assert (await client.post("/events", content=b"not json")).status_code == 422
     async with database.transaction() as session:
         assert await session.fetch_all(sa.select(tables.task_run.c.id)) == []
+
+
+async def _rows(database: Database) -> dict[str, list[dict[str, Any]]]:
+    """Every stored task run, state and event, without the columns that say when it was written."""
+    written = {"created", "updated", "received"}
+    async with database.transaction() as session:
+        return {table.name: sorted(({key: value for key, value in row.items() if key not in written}
+                                    for row in await session.fetch_all(sa.select(table))), key=lambda row: row["id"])
+                for table in (tables.task_run, tables.task_run_state, tables.event)}
+
+
+async def _record_events(database: Database, events: list[dict[str, Any]], batch: bool) -> None:
+    """Record as `/events/in` does: the whole list in one transaction, or event by event."""
+    decoded = [msgspec.convert(event, Event, strict=False) for event in events]
+    for chunk in [decoded] if batch else [[event] for event in decoded]:
+        async with database.transaction(write=True) as session:
+            await store_events(session, chunk)
+            await record_task_run_changes(session, [change for event in chunk
+                                                    if (change := task_run_change(event)) is not None])
+
+
+async def test_a_batch_records_task_runs_as_event_by_event_recording_does(database: Database,
+                                                                            flow_run_id: uuid.UUID) -> None:
+    """Many task runs, their events shuffled and some replayed, recorded in one batch: the same rows as
+    recording each event on its own in `occurred` order (runs created, moved forward, found by natural
+    key, history only for late states, nothing for an unknown flow run)."""
+    rng = random.Random(16)
+    runs = [uuid.uuid4() for _ in range(40)]
+    events = []
+    for number, task_run_id in enumerate(runs):
+        flow = None if number % 10 == 0 else flow_run_id
+        last = "Failed" if number % 3 else "Completed"
+        events += [task_event(task_run_id, flow, state, number + second, task_key=f"t-{number % 7}",
+                              dynamic_key=str(number), name=f"run-{number}-{state}")
+                   for second, state in enumerate(["Pending", "Running", last])]
+    events += [task_event(uuid.uuid4(), flow_run_id, "Running", 90, task_key="t-1", dynamic_key="1"),  # a run's key
+               task_event(uuid.uuid4(), flow_run_id, "Pending", 0, task_key="t-2", dynamic_key="2"),  # older
+               task_event(runs[4], flow_run_id, "Running", 6, task_key="t-4", dynamic_key="4"),  # a tie
+               task_event(uuid.uuid4(), uuid.uuid4(), "Running", 5)]  # an unknown flow run
+    events += rng.sample(events, 15)  # replayed
+    rng.shuffle(events)
+    stored_before, rest = events[:20], events[20:]  # some runs are stored before the batch comes
+
+    await _record_events(database, stored_before, batch=False)
+    await _record_events(database, rest, batch=True)
+    batched = await _rows(database)
+    async with database.transaction(write=True) as session:
+        for table in (tables.task_run_state, tables.task_run, tables.event):
+            await session.execute(sa.delete(table))
+    await _record_events(database, stored_before, batch=False)
+    await _record_events(database, sorted(rest, key=lambda event: event["occurred"]), batch=False)
+    one_by_one = await _rows(database)
+
+    assert batched == one_by_one
+    states = {run["dynamic_key"]: run["state_name"] for run in batched["task_run"]}
+    assert len(states) == 40  # events of another id with a stored natural key joined that run
+    assert (states["1"], states["2"], states["3"]) == ("Running", "Failed", "Completed")
+    assert len(batched["event"]) == len({event["id"] for event in events})
+
+
+async def test_a_conflicting_event_costs_only_itself(database: Database, tmp_path: Path, flow_run_id: uuid.UUID,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """A batch holding an event the database refuses (it would give a run another run's natural key)
+    and a malformed one: the batch is recorded event by event, and every other event is kept."""
+    app = _app(database, tmp_path)
+    first, second = uuid.uuid4(), uuid.uuid4()
+    async with connect(app) as socket:
+        await socket.receive()
+        await socket.send({"type": "auth", "token": None})
+        for task_run_id, dynamic_key in [(first, "0"), (second, "1")]:
+            await socket.send(task_event(task_run_id, flow_run_id, "Running", 1, task_key="t-c",
+                                         dynamic_key=dynamic_key))
+    others = [uuid.uuid4() for _ in range(30)]
+    conflicting = task_event(second, flow_run_id, "Completed", 5, task_key="t-c", dynamic_key="0")
+    frames: list[Any] = [task_event(task_run_id, flow_run_id, state, second, dynamic_key=str(number))
+                         for number, task_run_id in enumerate(others)
+                         for second, state in enumerate(["Pending", "Running", "Completed"])]
+    frames[40:40] = [conflicting, "not json"]
+    async with connect(app) as socket:
+        await socket.receive()
+        await socket.send({"type": "auth", "token": None})
+        for frame in frames:
+            await socket.send(frame)
+
+    async with database.transaction() as session:
+        runs = {row["id"]: (row["state_name"], row["dynamic_key"]) for row in await session.fetch_all(
+            sa.select(tables.task_run.c.id, tables.task_run.c.state_name, tables.task_run.c.dynamic_key))}
+        stored = {row["id"] for row in await session.fetch_all(sa.select(tables.event.c.id))}
+    assert runs == {first: ("Running", "0"), second: ("Running", "1"),
+                    **{task_run_id: ("Completed", str(number)) for number, task_run_id in enumerate(others)}}
+    assert len(stored) == 2 + 3 * len(others) and uuid.UUID(conflicting["id"]) not in stored
+    assert f"Could not record event {conflicting['id']}" in caplog.text
