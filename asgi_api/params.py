@@ -102,8 +102,7 @@ class Param:
         self.openapi_examples = openapi_examples
         if example is not UNSET:
             _warn_deprecated("`example` has been deprecated, please use `examples` instead")
-        if examples is None and example is not UNSET:
-            examples = [example]
+        self.example = example  # OpenAPI's own `example`, shown beside the schema (not in it) as FastAPI does
         self.title = title
         self.description = description
         self.constraints = {

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 
 from asgi_api import _pydantic, type_check
 from asgi_api.dependencies import Dependant, RequestParam
-from asgi_api.params import FileParam, FormParam
+from asgi_api.params import UNSET, FileParam, FormParam, Param
 from asgi_api.request_body import BodyField, FormBody, FormField
 from asgi_api.responses import JSONResponse, body_allowed
 from asgi_api.routing import APIRoute
@@ -304,9 +304,20 @@ def _parameter(param: RequestParam, schema: dict[str, Any]) -> dict[str, Any]:
     }
     if param.marker.description:
         entry["description"] = param.marker.description
+    entry.update(_examples_beside(param.marker))
     if param.marker.deprecated:
         entry["deprecated"] = True
     return entry
+
+
+def _examples_beside(marker: Param) -> dict[str, Any]:
+    """OpenAPI's examples of a parameter or a body, outside its schema: `openapi_examples` (named
+    Example objects), else the deprecated `example`; FastAPI writes one of them."""
+    if marker.openapi_examples:
+        return {"examples": msgspec.to_builtins(marker.openapi_examples)}
+    if marker.example is not UNSET:
+        return {"example": msgspec.to_builtins(marker.example)}
+    return {}
 
 
 def _request_body(route: APIRoute, body: list[tuple[BodyField | FormField, int]], generated: list[dict[str, Any]],
@@ -320,7 +331,9 @@ def _request_body(route: APIRoute, body: list[tuple[BodyField | FormField, int]]
     elif route.body is not None and route.body.whole is not None:
         field, index = body[0]
         schema = _field_schema(generated[index], field.name, field.marker, field.required, field.default)
-        return _body_entry(media_type, schema, field.required)
+        entry = _body_entry(media_type, schema, field.required)
+        entry["content"][media_type].update(_examples_beside(field.marker))
+        return entry
     name = f"Body_{operation_id}"
     properties = {field.alias: _field_schema(generated[index], field.alias, field.marker, field.required, field.default)
                   for field, index in body}

@@ -166,3 +166,30 @@ test_validation_and_serialization_aliases = parity_test(build_aliases, [
     call("POST", "/files", 422, files={"one": b"abc"}),
     call("GET", "/openapi.json", 200),
 ])
+
+
+def build_examples(fw):
+    app = fw.API(title="T")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+
+        @app.post("/items/{item_id}")
+        def items(item_id: Annotated[str, fw.Path(example="item_1")],
+                  q: Annotated[str | None, fw.Query(example="q1", examples=["q2", "q3"])] = None,
+                  h: Annotated[str | None, fw.Header(openapi_examples={"one": {"summary": "One", "value": "1"}},
+                                                     example="ignored")] = None,
+                  body: Annotated[dict[str, int] | None, fw.Body(example={"a": 1}, examples=[{"b": 2}])] = None):
+            return {"item_id": item_id, "q": q, "h": h, "body": body}
+
+        @app.post("/named")
+        def named(body: Annotated[int, fw.Body(openapi_examples={"small": {"value": 1}})]):
+            return body
+
+    return app
+
+
+test_examples_beside_the_schema = parity_test(build_examples, [
+    call("POST", "/items/a?q=b", 200),
+    call("POST", "/named", 200, json=1),
+    call("GET", "/openapi.json", 200),
+])
