@@ -25,7 +25,7 @@ from asgi_api.validation import Error, Invalid
 if typing.TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-__all__ = ["JsonValue", "ParamModel", "adapter", "dump_free", "field_alias", "form_models", "from_pydantic",
+__all__ = ["JsonValue", "ParamModel", "adapter", "dump_free", "field_aliases", "form_models", "from_pydantic",
            "has_computed_fields", "is_json", "model_of", "schemas", "serializer", "string_converter", "uses_pydantic",
            "v1_model_in", "wanted"]
 
@@ -90,19 +90,22 @@ def adapter(tp: Any, constraints: dict[str, Any] | None = None) -> TypeAdapter[A
         return TypeAdapter(tp)
 
 
-def field_alias(metadata: Sequence[Any]) -> str | None:
-    """The name a pydantic `Field(alias=...)` (or a string `validation_alias`) beside a parameter's
-    marker reads it by, as in FastAPI: `Annotated[int, Field(alias="wire"), Query()]`."""
+def field_aliases(metadata: Sequence[Any]) -> tuple[str, ...]:
+    """The names a pydantic `Field(alias=...)` (or `validation_alias`, a string or `AliasChoices`) beside
+    a parameter's marker reads it by, in order, as in FastAPI: `Annotated[int, Field(alias="wire"), Query()]`."""
     if "pydantic" not in sys.modules:
-        return None
+        return ()
     from pydantic.fields import FieldInfo
 
     for item in reversed(metadata):
         if isinstance(item, FieldInfo):
+            choices = params.alias_choices(item.validation_alias)
             chosen = item.validation_alias if isinstance(item.validation_alias, str) else item.alias
+            if choices:
+                return choices
             if chosen:
-                return chosen
-    return None
+                return (chosen,)
+    return ()
 
 
 def has_computed_fields(tp: Any, seen: set[Any] | None = None) -> bool:
@@ -279,11 +282,19 @@ class _ModelFields:
         seen: set[str] = set()
         renamed: dict[str, str] = {}
         for aliases, sequence in self._fields:
-            alias, key = next(((alias, key) for alias, key in aliases if key in given), aliases[0])
-            value = self._pick(given.get(key), sequence)
+            if self._loc == "body":  # a form: the first name with a value; the names after it may be extras
+                alias, key, value = *aliases[0], _ABSENT
+                for choice, choice_key in aliases:
+                    seen.add(choice_key)
+                    if (found := self._pick(given.get(choice_key), sequence)) is not _ABSENT:
+                        alias, key, value = choice, choice_key, found
+                        break
+            else:
+                alias, key = next(((alias, key) for alias, key in aliases if key in given), aliases[0])
+                value = self._pick(given.get(key), sequence)
+                seen.add(key)
             if value is not _ABSENT:
                 document[alias] = value
-            seen.add(key)
             if self._headers:
                 seen.update(alias.lower() for alias, key in aliases if alias.lower() != key)
                 if alias.lower() != key and self._loc_by_alias:

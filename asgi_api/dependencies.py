@@ -49,15 +49,18 @@ def path_param_names(path: str) -> set[str]:
 class RequestParam:
     """A path, query, header or cookie value: where to find it and how to convert it."""
 
-    __slots__ = ("name", "alias", "loc", "required", "default", "convert", "sequence", "marker", "annotation",
-                 "check_missing")
+    __slots__ = ("name", "alias", "choices", "loc", "required", "default", "convert", "sequence", "marker",
+                 "annotation", "check_missing")
 
     def __init__(self, name: str, annotation: Any, marker: params.Param, default: Any) -> None:
         self.name = name
         self.annotation = annotation
         self.marker = marker
-        self.alias = marker.alias or name
-        if isinstance(marker, params.HeaderParam) and marker.alias is None and marker.convert_underscores:
+        # `AliasChoices`: the first name is documented and reported missing, the others are tried after it
+        self.alias, *choices = params.request_names(marker, name)
+        self.choices = tuple(choices)
+        if (isinstance(marker, params.HeaderParam) and marker.alias is None and not marker.alias_choices
+                and marker.convert_underscores):
             self.alias = name.replace("_", "-")
         self.loc = str(marker.in_)  # a plain string in error `loc`s
         is_path = isinstance(marker, params.PathParam)
@@ -147,9 +150,13 @@ class Dependant:
                 marker = params.QueryParam()
             else:
                 marker = params.BodyParam()
-        if marker.alias is None and (alias := _pydantic.field_alias(metadata)) is not None:
+        if marker.alias is None and not marker.alias_choices and (names := _pydantic.field_aliases(metadata)):
             marker = copy.copy(marker)  # the marker may be shared by other parameters
-            marker.alias = alias
+            marker.alias, marker.alias_choices = (names[0], ()) if len(names) == 1 else (None, names)
+        if isinstance(marker, params.PathParam) and marker.alias_choices:
+            marker = copy.copy(marker)  # a path parameter is read by the choice the route's path names
+            marker.alias = next((choice for choice in marker.alias_choices if choice in path_names), marker.alias)
+            marker.alias_choices = ()
         if (not isinstance(marker, (params.BodyParam, params.PathParam)) and _pydantic.uses_pydantic(annotation)
                 and (model := _pydantic.model_of(annotation)) is not None):
             self.specials.append((name, _pydantic.ParamModel(name, annotation, [model], marker, default)))
@@ -398,19 +405,32 @@ def parse_query(query_string: bytes, lists: dict[str, list[str]] | None = None) 
 def _collect(found: list[RequestParam], get: Callable[[str], Any], getlist: Callable[[str], list[Any]],
              values: dict[str, Any], errors: list[Error]) -> None:
     for param in found:
-        raw = getlist(param.alias) if param.sequence else get(param.alias)
+        alias = param.alias
+        raw = getlist(alias) if param.sequence else get(alias)
         if raw is None or (param.sequence and not raw):
-            if not param.check_missing:
-                values[param.name] = param.default()
-                continue
-            if param.required:
-                errors.append(validation.missing([param.loc, param.alias]))
-                continue
-            raw = param.default()  # `validate_default=True`: validated as a value sent would be
+            alias, raw = _other_choice(param, get, getlist) if param.choices else (alias, None)
+            if raw is None:
+                if not param.check_missing:
+                    values[param.name] = param.default()
+                    continue
+                if param.required:
+                    errors.append(validation.missing([param.loc, param.alias]))
+                    continue
+                raw = param.default()  # `validate_default=True`: validated as a value sent would be
         try:
             values[param.name] = param.convert(raw)
         except Invalid as exc:
-            errors.extend(validation.relocate(exc.errors, (param.loc, param.alias)))
+            errors.extend(validation.relocate(exc.errors, (param.loc, alias)))
+
+
+def _other_choice(param: RequestParam, get: Callable[[str], Any],
+                  getlist: Callable[[str], list[Any]]) -> tuple[str, Any]:
+    """`AliasChoices` after the first name: the first name given, with its value(s); else no value."""
+    for alias in param.choices:
+        raw = getlist(alias) if param.sequence else get(alias)
+        if raw if param.sequence else raw is not None:
+            return alias, raw
+    return param.alias, None
 
 
 def _no_list(name: str) -> list[Any]:

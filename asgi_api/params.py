@@ -68,7 +68,7 @@ class Param:
         deprecated: bool | None = None,
         include_in_schema: bool = True,
         json_schema_extra: dict[str, Any] | None = None,
-        validation_alias: str | None = None,
+        validation_alias: Any = None,
         serialization_alias: str | None = None,
         regex: str | None = None,
         example: Any = UNSET,
@@ -89,6 +89,7 @@ class Param:
         self.default = UNSET if default is ... else default
         self.default_factory = default_factory
         self.alias = validation_alias if isinstance(validation_alias, str) else alias
+        self.alias_choices = alias_choices(validation_alias)
         self.serialization_alias = serialization_alias
         if regex is not None:
             _warn_deprecated("`regex` has been deprecated, please use `pattern` instead")
@@ -140,6 +141,20 @@ def _warn_deprecated(message: str) -> None:
     while frame.f_back is not None and frame.f_globals.get("__name__") == __name__:
         level, frame = level + 1, frame.f_back
     warnings.warn(message, FastAPIDeprecationWarning, stacklevel=level)
+
+
+def alias_choices(validation_alias: Any) -> tuple[str, ...]:
+    """The names of pydantic's `AliasChoices("a", "b")`, tried in order, as FastAPI tries them for a
+    parameter; `()` for anything else (an `AliasPath`, or choices holding one, reads the parameter's name)."""
+    choices = getattr(validation_alias, "choices", None)
+    if not choices or not all(isinstance(choice, str) for choice in choices):
+        return ()
+    return tuple(choices)
+
+
+def request_names(marker: Param, name: str) -> tuple[str, ...]:
+    """The names a parameter is read by, in order: its `AliasChoices`, or its alias, or its own name."""
+    return marker.alias_choices or (marker.alias or name,)
 
 
 def default_of(default: Any, marker: Param, always_required: bool = False) -> tuple[bool, Callable[[], Any]]:

@@ -29,13 +29,14 @@ __all__ = ["Body", "BodyField", "FormBody", "FormField", "body_reader", "is_json
 class BodyField:
     """A JSON body value: the whole body, or one key of it when several are merged or embedded."""
 
-    __slots__ = ("name", "alias", "required", "default", "annotation", "marker", "json", "takes_bytes")
+    __slots__ = ("name", "alias", "choices", "required", "default", "annotation", "marker", "json", "takes_bytes")
 
     def __init__(self, name: str, annotation: Any, marker: params.BodyParam, default: Any) -> None:
         self.name = name
         self.annotation = annotation
         self.marker = marker
-        self.alias = marker.alias or name
+        self.alias, *choices = params.request_names(marker, name)  # `AliasChoices`: the others tried after it
+        self.choices = tuple(choices)
         self.required, self.default = params.default_of(default, marker)
         backend = _pydantic if _pydantic.wanted(annotation, marker) else json_body
         self.json = backend.JsonValue(annotation, marker.constraints | marker.switches)
@@ -119,8 +120,11 @@ class Body:
         if isinstance(body, _NotObject):
             return None, [validation.missing(loc)]
         value = body.get(field.alias, _ABSENT) if isinstance(body, dict) else _ABSENT
+        if value is _ABSENT and field.choices and isinstance(body, dict):
+            alias = next((alias for alias in field.choices if alias in body), field.alias)
+            loc, value = ["body", alias], body.get(alias, _ABSENT)
         if value is _ABSENT:
-            return _missing_or_default(field, loc)
+            return _missing_or_default(field, ["body", field.alias])
         if not isinstance(value, msgspec.Raw):
             return field.json.from_document(value, loc)
         try:
@@ -257,14 +261,15 @@ def is_upload_annotation(tp: Any) -> bool:
 class FormField:
     """A form value: a text field, a file (`UploadFile` or its `bytes`), or a model read from the form."""
 
-    __slots__ = ("name", "alias", "required", "default", "annotation", "marker", "kind", "sequence",
+    __slots__ = ("name", "alias", "choices", "required", "default", "annotation", "marker", "kind", "sequence",
                  "convert", "model", "fields", "read_model")
 
     def __init__(self, name: str, annotation: Any, marker: params.FormParam, default: Any) -> None:
         self.name = name
         self.annotation = annotation
         self.marker = marker
-        self.alias = marker.alias or name
+        self.alias, *choices = params.request_names(marker, name)  # `AliasChoices`: the others tried after it
+        self.choices = tuple(choices)
         self.required, self.default = params.default_of(default, marker)
         base = _without_none(validation.strip_annotated(annotation)[0])
         self.sequence = validation.is_sequence(base)
@@ -326,8 +331,12 @@ class FormField:
         if self.kind == "model":
             found: tuple[Any, list[Error]] = self.read_model(form)
             return found
-        loc = ["body", self.alias]
-        raw = self.raw(form, self.alias, self.sequence)
+        alias = self.alias
+        raw = self.raw(form, alias, self.sequence)
+        if raw is _ABSENT and self.choices:  # an empty text or an unselected file counts as not given
+            alias, raw = next(((choice, found) for choice in self.choices
+                               if (found := self.raw(form, choice, self.sequence)) is not _ABSENT), (alias, raw))
+        loc = ["body", alias]
         if raw is _ABSENT:
             return _missing_or_default(self, loc)
         if self.kind == "value":

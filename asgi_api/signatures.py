@@ -93,7 +93,7 @@ class ParamOptions(TypedDict, total=False):
     deprecated: bool | None
     include_in_schema: bool
     json_schema_extra: dict[str, Any] | None
-    validation_alias: str | None
+    validation_alias: Any  # a string, or pydantic's AliasChoices / AliasPath
     serialization_alias: str | None
     regex: str | None
     example: Any

@@ -5,7 +5,7 @@ import warnings
 from typing import Annotated, Any, Optional
 
 import pytest
-from pydantic import AnyUrl, NameEmail, SecretStr
+from pydantic import AliasChoices, AnyUrl, BaseModel, ConfigDict, Field, NameEmail, SecretStr
 
 from tests.framework.parity import asgi_api_namespace, call, fastapi_namespace, parity_test
 
@@ -109,3 +109,70 @@ def test_pydantic_v1_models_are_refused_as_in_fastapi() -> None:
     with pytest.raises(asgi_api.exceptions.PydanticV1NotSupportedError):
         asgi_api.encoders.jsonable_encoder({"model": old(name="x")})
     assert issubclass(asgi_api.exceptions.PydanticV1NotSupportedError, asgi_api.exceptions.FastAPIError)
+
+
+def build_alias_choices(fw: Any) -> Any:
+    app = fw.API(title="Choices", version="1")
+
+    @app.post("/values/{second}")
+    def values(
+        path: Annotated[str, fw.Path(validation_alias=AliasChoices("first", "second"))],
+        number: Annotated[int, fw.Query(alias="ignored", validation_alias=AliasChoices("first", "second"))],
+        tags: Annotated[list[str], fw.Query(validation_alias=AliasChoices("tag", "label"))] = ["none"],  # noqa: B006
+        token: Annotated[Optional[int], fw.Header(validation_alias=AliasChoices("X-Token", "legacy_token"))] = None,
+        session: Annotated[Optional[int], fw.Cookie(validation_alias=AliasChoices("sid", "old_sid"))] = None,
+        inferred: Annotated[int, Field(validation_alias=AliasChoices("n", "count"))] = 1,
+    ) -> Any:
+        return {"number": number, "tags": tags, "token": token, "session": session, "inferred": inferred,
+                "path": path}
+
+    @app.post("/body")
+    def body(
+        a: Annotated[int, fw.Body(validation_alias=AliasChoices("a", "alpha"))],
+        b: Annotated[int, fw.Body(validation_alias=AliasChoices("b", "beta"))] = 0,
+    ) -> Any:
+        return {"a": a, "b": b}
+
+    @app.post("/form")
+    def form(
+        value: Annotated[int, fw.Form(validation_alias=AliasChoices("first", "second"))],
+        items: Annotated[list[int], fw.Form(validation_alias=AliasChoices("item", "items"))] = [],  # noqa: B006
+    ) -> Any:
+        return {"value": value, "items": items}
+
+    @app.post("/form-model")
+    def form_model(data: Annotated[Choices, fw.Form()]) -> Any:
+        return data.model_dump()
+
+    return app
+
+
+class Choices(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    value: Annotated[int, Field(validation_alias=AliasChoices("first", "second"))] = 10
+
+
+test_pydantic_alias_choices = parity_test(build_alias_choices, [
+    call("POST", "/values/p?second=2&label=a&label=b&count=3", 200, headers={"legacy_token": "4"},
+         cookies={"old_sid": "5"}, id="the later choices"),
+    call("POST", "/values/p?second=2&first=1&tag=x&label=y&n=7", 200, headers={"x-token": "3", "LEGACY_TOKEN": "9"},
+         id="the first choice wins, headers in any case"),
+    call("POST", "/values/p?second=1&second=2", 200, id="a repeated scalar: the last value"),
+    call("POST", "/values/p", 422, id="missing under the first choice"),
+    call("POST", "/values/p?ignored=1", 422, id="the plain alias is not read"),
+    call("POST", "/values/p?first=&second=2", 422, id="an empty first choice is given", must_reject=True),
+    call("POST", "/values/p?second=x&count=y", 422, headers={"legacy_token": "z"}, cookies={"old_sid": "w"},
+         id="errors under the choice read", must_reject=True),
+    call("POST", "/body", 200, json={"alpha": 1, "beta": 2}),
+    call("POST", "/body", 422, json={"a": 1, "alpha": 5, "beta": None}, id="a null is given"),
+    call("POST", "/body", 422, json={"alpha": "x"}, id="body error under the choice read", must_reject=True),
+    call("POST", "/body", 422, json={"beta": 1}, id="body missing under the first choice"),
+    call("POST", "/form", 200, data={"first": "", "second": "5", "items": ["1", "2"]}, id="an empty text is not given"),
+    call("POST", "/form", 422, data={"first": "", "second": ""}, id="form missing under the first choice"),
+    call("POST", "/form", 422, data={"first": "", "second": "x", "items": ["1", "y"]}, must_reject=True,
+         id="form errors under the choice read"),
+    call("POST", "/form-model", 200, data={"first": "", "second": "5"}, id="model: an empty text is not given"),
+    call("POST", "/form-model", 200, data={"first": "1", "second": "5"}, id="model: later choices are extras"),
+    call("POST", "/form-model", 422, data={"second": "x"}, id="model error under the choice read"),
+    call("GET", "/openapi.json", 200, id="documented under the first choice"),
+])
