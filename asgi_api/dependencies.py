@@ -113,11 +113,26 @@ class Dependant:
     @classmethod
     def of_marker(cls, marker: params.DependsMarker, call: Callable[..., Any], name: str | None,
                   path_names: set[str], parent_scopes: Sequence[str] = ()) -> Dependant:
-        """The plan of a `Depends(...)`/`Security(...)` parameter, or of a route's `dependencies=[...]`."""
-        own = (marker.scopes or ()) if isinstance(marker, params.SecurityMarker) else ()
+        """The plan of a `Depends(...)`/`Security(...)` parameter, or of a route's `dependencies=[...]`.
+
+        Made once per marker and place: a marker many routes share (a router's `dependencies`, an
+        `Annotated` alias, every route of an included router, whose routes are made again) is planned
+        once. Not with `max_concurrency`: each plan holds its own semaphore.
+        """
+        own = tuple(marker.scopes or ()) if isinstance(marker, params.SecurityMarker) else ()
+        key: tuple[Any, ...] | None = (call, name, marker.use_cache, marker.scope, own, tuple(parent_scopes),
+                                       frozenset(path_names))
+        try:
+            return marker._plans[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable callable: nothing to remember its plan by
+            key = None
         plan = cls(call, name=name, use_cache=marker.use_cache, scope=marker.scope, path_names=path_names,
                    own_scopes=own, parent_scopes=parent_scopes)
         plan.max_concurrency = marker.max_concurrency
+        if key is not None and marker.max_concurrency is None:
+            marker._plans[key] = plan
         return plan
 
     def _add(self, parameter: inspect.Parameter, annotation: Any, path_names: set[str]) -> None:

@@ -234,6 +234,9 @@ class DependsMarker:
         self.use_cache = use_cache
         self.scope = scope
         self.max_concurrency = max_concurrency
+        # The plans made of this marker, by where it is used (`asgi_api.dependencies`): kept here, they
+        # live as long as the marker does.
+        self._plans: dict[Any, Any] = {}
 
     def _fields(self) -> dict[str, Any]:
         return {"dependency": self.dependency, "use_cache": self.use_cache, "scope": self.scope,

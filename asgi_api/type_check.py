@@ -78,15 +78,29 @@ def _problem(tp: Any) -> str | None:
     """Why `tp` cannot be used (validated, encoded and put in the OpenAPI document), or None.
 
     Remembered per type: an app's routes share their types (a filter model, `int | None`), and
-    describing a large model is most of the time it takes to add a route.
+    describing a large model is most of the time it takes to add a route. `list[X]` and `X | None`
+    are usable exactly when `X` is, so they ask about `X` (remembered too) instead of describing it
+    again inside them.
     """
     try:
         return _PROBLEMS[tp]
     except KeyError:
-        problem = _PROBLEMS[tp] = _find_problem(tp)
+        inner = _wrapped(tp)
+        problem = _PROBLEMS[tp] = _find_problem(tp) if inner is None else _problem(inner)
         return problem
     except TypeError:  # unhashable metadata in an `Annotated`: nothing to remember it by
         return _find_problem(tp)
+
+
+def _wrapped(tp: Any) -> Any:
+    """`X` of `list[X]` or `X | None` (`Optional[X]`), else None."""
+    args = typing.get_args(tp)
+    origin = typing.get_origin(tp)
+    if origin is list and len(args) == 1:
+        return args[0]
+    if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        return args[0] if args[1] is type(None) else args[1]
+    return None
 
 
 def _find_problem(tp: Any) -> str | None:

@@ -362,3 +362,51 @@ test_wrapped_dependencies = parity_test(build_wrapped, [
     call("GET", "/all?value=x", 200),
     sequence(("GET", "/all", 200), ("GET", "/closed", 200), id="generators closed"),
 ])
+
+
+def build_shared_markers(fw):
+    """One marker in many places (an `Annotated` alias, a router's `dependencies`, a router included
+    twice): each place still reads its own path parameters and scopes."""
+
+    def item_id(item_id: str = "none"):
+        return item_id
+
+    ItemId = Annotated[str, fw.Depends(item_id)]  # noqa: N806 - an alias, as users name them
+
+    def scopes(security_scopes: fw.security.SecurityScopes):
+        return security_scopes.scopes
+
+    def tenant(tenant: str, x_tenant: Optional[str] = fw.Header(None)):
+        if x_tenant not in (None, tenant):
+            raise fw.HTTPException(status_code=403, detail="another tenant")
+
+    router = fw.APIRouter(dependencies=[fw.Depends(tenant)])
+
+    @router.get("/items/{item_id}")
+    def read(item: ItemId, granted: list = fw.Security(scopes, scopes=["read"])):
+        return {"item": item, "granted": granted}
+
+    @router.get("/items")
+    def read_all(item: ItemId, granted: list = fw.Security(scopes, scopes=["list"])):
+        return {"item": item, "granted": granted}
+
+    app = fw.API()
+    app.include_router(router, prefix="/{tenant}")
+    app.include_router(router, prefix="/admin/{tenant}", dependencies=[fw.Security(scopes, scopes=["admin"])])
+
+    @app.get("/plain/{item_id}")
+    def plain(item: ItemId):
+        return {"item": item}
+
+    return app
+
+
+test_shared_markers = parity_test(build_shared_markers, [
+    call("GET", "/acme/items/7", 200),
+    call("GET", "/acme/items?item_id=3", 200, id="the same marker reads a query parameter where the path has none"),
+    call("GET", "/acme/items", 200),
+    call("GET", "/admin/acme/items/7", 200, id="the included router's own dependency adds its scopes"),
+    call("GET", "/admin/acme/items/7", 403, headers={"x-tenant": "other"}),
+    call("GET", "/acme/items/7", 403, headers={"x-tenant": "other"}),
+    call("GET", "/plain/9", 200),
+])
