@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import decimal
+import json
+import math
 import os
 from collections.abc import Callable
 from typing import Any
@@ -25,12 +27,13 @@ from starlette.responses import (
 )
 
 from asgi_api import _pydantic
+from asgi_api.encoders import jsonable_encoder
 from asgi_api.exceptions import ResponseValidationError
 from asgi_api.json_body import dataclass_defaults
 
 __all__ = [
-    "FileResponse", "HTMLResponse", "JSONResponse", "PlainTextResponse", "RedirectResponse", "Response",
-    "StreamingResponse",
+    "EventSourceResponse", "FileResponse", "HTMLResponse", "JSONResponse", "PlainTextResponse", "RedirectResponse",
+    "Response", "StreamingResponse",
 ]
 
 
@@ -61,6 +64,29 @@ class JSONResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return _free_encoder.encode(content)
+
+
+class EventSourceResponse(StreamingResponse):
+    """A `text/event-stream`. As a path operation's `response_class`, it makes a generator endpoint
+    send its items as server-sent events (see `asgi_api.sse`), over any HTTP method."""
+
+    media_type = "text/event-stream"
+
+
+def stream_json(value: Any) -> bytes:
+    """An untyped stream item (a JSON line, an event's data) as FastAPI writes it: `json.dumps` of
+    `jsonable_encoder`'s data, with NaN and infinities as null (JSON has no such numbers)."""
+    return json.dumps(_finite(jsonable_encoder(value))).encode()
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: _finite(item) for key, item in data.items()}
+    if isinstance(data, list):
+        return [_finite(item) for item in data]
+    return data
 
 
 def to_model(value: Any, model: Any) -> Any:

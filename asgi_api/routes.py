@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
+import anyio
 import msgspec
 from starlette import status
 from starlette._utils import get_route_path  # seam: starlette private _utils.get_route_path (path below root_path)
@@ -32,12 +33,12 @@ from asgi_api import type_check
 from asgi_api._body_limit import with_limit
 from asgi_api._form_limits import _FormLimits, validate_form_limits, validate_max_body_size
 from asgi_api.dependencies import Context, Dependant, call, path_param_names, resolved_hints, solve, solve_own
-from asgi_api.encoders import jsonable_encoder
 from asgi_api.exception_handlers import find_handler, run_handler
 from asgi_api.exceptions import HTTPException, RequestValidationError
 from asgi_api.params import UNSET, DependsMarker
 from asgi_api.request_body import FormBody, body_reader
-from asgi_api.responses import JSONResponse, body_allowed
+from asgi_api.responses import EventSourceResponse, JSONResponse, body_allowed, stream_json
+from asgi_api.sse import EventStream, ServerSentEvent
 
 if typing.TYPE_CHECKING:
 
@@ -73,8 +74,12 @@ def stream_item_of(annotation: Any) -> Any:
     return None
 
 
-def _json_dumps(item: Any) -> bytes:
-    return json.dumps(jsonable_encoder(item)).encode()
+async def _checkpointed(chunks: collections.abc.AsyncIterable[Any]) -> AsyncIterator[Any]:
+    """`chunks`, letting other tasks run after each: a generator that never awaits could not be
+    cancelled otherwise (a client gone, a server stopping)."""
+    async for chunk in chunks:
+        yield chunk
+        await anyio.sleep(0)
 
 
 _CONTEXT = "asgi_api.context"  # where a custom route handler finds its request's Context
@@ -144,15 +149,21 @@ class APIRoute(Route):
         self.methods = {method.upper() for method in methods or ("GET",)}
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
         self.response_model = response_model_of(endpoint) if response_model is UNSET else response_model
-        # An endpoint that yields streams its items: as JSON Lines with the default response class,
-        # else as the content of `response_class` (a StreamingResponse, say), as FastAPI 0.165 does.
+        # An endpoint that yields streams its items: as JSON Lines with the default response class, as
+        # server-sent events with EventSourceResponse, else as the content of `response_class` (a
+        # StreamingResponse, say), as FastAPI 0.165 does. The item type (from the annotation) is the
+        # response model.
         self._streams = inspect.isasyncgenfunction(endpoint) or inspect.isgeneratorfunction(endpoint)
+        self.is_json_stream = self._streams and response_class is JSONResponse
+        self.is_sse_stream = self._streams and issubclass(response_class, EventSourceResponse)
         if self._streams:
             self.response_model = stream_item_of(self.response_model)
+            if isinstance(self.response_model, type) and issubclass(self.response_model, ServerSentEvent):
+                self.response_model = None  # a wrapper of data, not the data's type
         self.response_model_include = response_model_include
         self.response_model_exclude = response_model_exclude
         self.response_model_by_alias = response_model_by_alias
-        if self.response_model is not None and issubclass(response_class, JSONResponse):
+        if self.response_model is not None and (issubclass(response_class, JSONResponse) or self.is_sse_stream):
             type_check.require_response_type(self.response_model, endpoint)
         self.response_model_exclude_unset = response_model_exclude_unset
         self.response_model_exclude_defaults = response_model_exclude_defaults
@@ -300,21 +311,20 @@ class APIRoute(Route):
         sub_response = context.response
         status_code = (sub_response.status_code if sub_response is not None else None) or self.status_code or 200
         response: Response
+        # Untyped items are written as Python's json.dumps writes them (FastAPI's choice there).
+        encode = self._encode if self.response_model is not None else stream_json
         if self._json:
-            # Untyped items are written as Python's json.dumps writes them (FastAPI's choice there).
-            encode = self._encode if self.response_model is not None else _json_dumps
             if inspect.isasyncgen(items):
-                async def lines() -> AsyncIterator[bytes]:
-                    async for item in items:
-                        yield encode(item) + b"\n"
-                content: Any = lines()
+                content: Any = _checkpointed(encode(item) + b"\n" async for item in items)
             else:
                 content = (encode(item) + b"\n" for item in items)
             response = StreamingResponse(content, status_code, media_type="application/jsonl",
                                          background=context.background)
+        elif self.is_sse_stream:
+            response = EventStream(items, encode, status_code, context.background)
         else:
-            response = self.response_class(content=items, status_code=status_code,
-                                           background=context.background)
+            response = self.response_class(content=_checkpointed(items) if inspect.isasyncgen(items) else items,
+                                           status_code=status_code, background=context.background)
         if sub_response is not None:
             response.raw_headers.extend(sub_response.raw_headers)
         return response

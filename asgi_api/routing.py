@@ -361,7 +361,8 @@ class APIRouter(Router):
             self.add_api_route(
                 prefix + route.path,
                 route.endpoint,
-                response_model=route.response_model,
+                # A stream's model is its item type, which the endpoint's annotation gives again.
+                response_model=UNSET if route.is_json_stream or route.is_sse_stream else route.response_model,
                 response_model_include=route.response_model_include,
                 response_model_exclude=route.response_model_exclude,
                 response_model_by_alias=route.response_model_by_alias,

@@ -221,7 +221,8 @@ def get_openapi(
         route_params = [param for location in ("path", "query", "header", "cookie")
                         for param in _all_params(route.dependant, location, set())]
         body_fields = route.body.fields if route.body is not None else []
-        response_model = route.response_model if issubclass(route.response_class, JSONResponse) else None
+        described = issubclass(route.response_class, JSONResponse) or route.is_sse_stream
+        response_model = route.response_model if described else None
         plans.append((
             route,
             target,
@@ -359,7 +360,13 @@ def _responses(route: APIRoute, operation_id: str, model_schema: dict[str, Any] 
     status = _default_status(route)
     response: dict[str, Any] = {"description": route.response_description}
     media_type = route.response_class.media_type
-    if body_allowed(int(status)) and media_type:
+    if body_allowed(int(status)) and (route.is_json_stream or route.is_sse_stream):
+        item = model_schema
+        if item is not None and "$ref" not in item:  # FastAPI names the item's field "StreamItem_<operation id>"
+            item = {**item, "title": f"StreamItem_{operation_id}".title().replace("_", " ")}
+        response["content"] = {"text/event-stream": {"itemSchema": _event_schema(item)}} if route.is_sse_stream \
+            else {"application/jsonl": {"itemSchema": item or {}}}
+    elif body_allowed(int(status)) and media_type:
         if issubclass(route.response_class, JSONResponse):
             schema = dict(model_schema) if model_schema is not None else {}
             if model_schema is not None and "$ref" not in schema:
@@ -381,6 +388,20 @@ def _responses(route: APIRoute, operation_id: str, model_schema: dict[str, Any] 
         _deep_update(entry, extra)
         entry["description"] = description
     return responses
+
+
+def _event_schema(data_schema: dict[str, Any] | None) -> dict[str, Any]:
+    """A server-sent event's fields (OpenAPI 3.2's `itemSchema` of an event stream); with an item
+    type, `data` is required and holds that type as JSON."""
+    data: dict[str, Any] = {"type": "string"}
+    if data_schema is not None:
+        data.update(contentMediaType="application/json", contentSchema=data_schema)
+    schema: dict[str, Any] = {"type": "object", "properties": {
+        "data": data, "event": {"type": "string"}, "id": {"type": "string"},
+        "retry": {"type": "integer", "minimum": 0}}}
+    if data_schema is not None:
+        schema["required"] = ["data"]
+    return schema
 
 
 def _status_text(code: str) -> str | None:

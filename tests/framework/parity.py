@@ -60,6 +60,7 @@ def fastapi_namespace() -> types.SimpleNamespace:
     import fastapi.responses
     import fastapi.routing
     import fastapi.security
+    import fastapi.sse
 
     return types.SimpleNamespace(
         name="fastapi", API=fastapi.FastAPI, APIRouter=fastapi.APIRouter, APIRoute=fastapi.routing.APIRoute,
@@ -68,7 +69,7 @@ def fastapi_namespace() -> types.SimpleNamespace:
         HTTPException=fastapi.HTTPException, BackgroundTasks=fastapi.BackgroundTasks,
         RequestValidationError=fastapi.exceptions.RequestValidationError, status=fastapi.status,
         responses=fastapi.responses, Form=fastapi.Form, File=fastapi.File, UploadFile=fastapi.UploadFile,
-        Security=fastapi.Security, security=fastapi.security,
+        Security=fastapi.Security, security=fastapi.security, sse=fastapi.sse,
     )
 
 
@@ -79,11 +80,13 @@ def asgi_api_namespace() -> types.SimpleNamespace | str:
         import asgi_api
         import asgi_api.responses
         import asgi_api.security
+        import asgi_api.sse
     except Exception as exc:  # noqa: BLE001 - any failure to import means "not ready yet"
         return f"{type(exc).__name__}: {exc}"
     names = {name: getattr(asgi_api, name) for name in FRAMEWORK_NAMES if hasattr(asgi_api, name)}
     names["responses"] = asgi_api.responses
     names["security"] = asgi_api.security
+    names["sse"] = asgi_api.sse
     return types.SimpleNamespace(name="asgi_api", **names)
 
 
