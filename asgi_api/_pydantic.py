@@ -10,6 +10,7 @@ entries from `errors(include_url=False)` under FastAPI's `loc` prefixes.
 
 from __future__ import annotations
 
+import copy
 import sys
 import typing
 import warnings
@@ -223,6 +224,39 @@ class ParamModel:
             annotation = Annotated[(annotation, *metadata)] if metadata else annotation
         self._validate = adapter(annotation, marker.switches).validate_python
 
+    def absent_schema(self) -> dict[str, Any]:
+        """The JSON schema of a form without this (optional) model, as FastAPI documents it: no value at
+        all when a model takes extra values, else none of the fields' names."""
+        if self._extra:
+            return {"maxProperties": 0}
+        names = sorted({key for found in self._models for aliases, _ in found.fields for _, key in aliases})
+        return {"not": {"anyOf": [{"required": [name]} for name in names]}} if names else {}
+
+    def form_schema(self, schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+        """A single form model's schema where its fields are sent under other names than pydantic
+        documents (alias choices, names allowed beside aliases): a copy with the names FastAPI gives."""
+        if len(self._models) != 1:
+            return schema
+        found = self._models[0]
+        model_schema = components.get(schema.get("$ref", "").rsplit("/", 1)[-1], schema)
+        properties, required = model_schema.get("properties", {}), model_schema.get("required", [])
+        renamed = {documented: [key for _, key in aliases]
+                   for documented, (aliases, _) in zip(found.documented_names, found.fields, strict=True)
+                   if documented in properties
+                   and (aliases[0][1] != documented or (len(aliases) > 1 and documented in required))}
+        if not renamed:
+            return schema
+        adjusted = copy.deepcopy(model_schema)
+        adjusted["properties"] = {renamed.get(name, [name])[0]: value for name, value in properties.items()}
+        adjusted["required"] = []
+        for name in required:
+            names = renamed.get(name, [name])
+            if len(names) == 1:
+                adjusted["required"].append(names[0])
+            else:
+                adjusted.setdefault("allOf", []).append({"anyOf": [{"required": [key]} for key in names]})
+        return adjusted
+
     def read(self, given: dict[str, list[Any]]) -> tuple[Any, list[Error]]:
         """The model from the location's values (each name with all its values, in order)."""
         if len(self._models) == 1:
@@ -267,21 +301,24 @@ class _ModelFields:
         self.extra = config.get("extra") in ("allow", "forbid")
         self._loc_by_alias = config.get("loc_by_alias", True)
         # per field: [(validation alias, request key)] (a header's key in lower case), several values?
-        self._fields: list[tuple[list[tuple[str, str]], bool]] = []
+        self.fields: list[tuple[list[tuple[str, str]], bool]] = []
         self.documented: list[_FieldParam] = []
+        self.documented_names: list[str] = []  # each field's property name in pydantic's schema
         for field_name, info in model.model_fields.items():
             aliases = _aliases(field_name, info, config, convert)
+            choices = params.alias_choices(info.validation_alias)
+            self.documented_names.append(choices[0] if choices else _validation_alias(field_name, info))
             self.documented.append(_FieldParam(loc, aliases[0], info, optional))
-            self._fields.append(([(alias, key.lower() if self._headers else key) for alias, key in aliases],
+            self.fields.append(([(alias, key.lower() if self._headers else key) for alias, key in aliases],
                                  loc != "cookie" and validation.is_sequence(info.annotation)))
-        self.own = {key for aliases, _ in self._fields for _, key in aliases}
+        self.own = {key for aliases, _ in self.fields for _, key in aliases}
 
     def document(self, given: dict[str, list[Any]]) -> tuple[dict[str, Any], dict[str, str]]:
         """The model's input (its fields, then the other values), and header fields renamed in errors."""
         document: dict[str, Any] = {}
         seen: set[str] = set()
         renamed: dict[str, str] = {}
-        for aliases, sequence in self._fields:
+        for aliases, sequence in self.fields:
             if self._loc == "body":  # a form: the first name with a value; the names after it may be extras
                 alias, key, value = *aliases[0], _ABSENT
                 for choice, choice_key in aliases:
@@ -335,19 +372,26 @@ def _empty_file(value: Any) -> bool:
     return hasattr(value, "filename") and not value.filename and not value.size
 
 
+def _validation_alias(name: str, info: Any) -> str:
+    """The one name pydantic validates a field by: its string `validation_alias`, its alias, or its name."""
+    chosen = info.validation_alias
+    return chosen if isinstance(chosen, str) and chosen else (info.alias or name)
+
+
 def _aliases(name: str, info: Any, config: Any, convert: bool) -> list[tuple[str, str]]:
     """(validation alias, request key) pairs a model field is looked up by, in FastAPI's order."""
     from pydantic import AliasChoices, AliasPath
 
     chosen = info.validation_alias
-    alias = chosen if isinstance(chosen, str) and chosen else (info.alias or name)
+    alias = _validation_alias(name, info)
     found = [(alias, alias.replace("_", "-") if convert and alias == name else alias)]
     if isinstance(chosen, AliasPath):
         return found
     if isinstance(chosen, AliasChoices):
-        if any(isinstance(choice, AliasPath) for choice in chosen.choices):
+        choices = params.alias_choices(chosen)
+        if not choices:  # one of them is an `AliasPath`
             return found
-        found = [(choice, choice) for choice in chosen.choices]
+        found = [(choice, choice) for choice in choices]
     by_alias = config.get("validate_by_alias")
     if by_alias is False or config.get("validate_by_name", config.get("populate_by_name", False)):
         request_name = name.replace("_", "-") if convert else name

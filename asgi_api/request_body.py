@@ -262,7 +262,7 @@ class FormField:
     """A form value: a text field, a file (`UploadFile` or its `bytes`), or a model read from the form."""
 
     __slots__ = ("name", "alias", "choices", "required", "default", "annotation", "marker", "kind", "sequence",
-                 "convert", "model", "fields", "read_model")
+                 "convert", "model", "fields", "read_model", "param_model")
 
     def __init__(self, name: str, annotation: Any, marker: params.FormParam, default: Any) -> None:
         self.name = name
@@ -278,13 +278,15 @@ class FormField:
         self.fields: list[tuple[str, bool, bool, Any]] = []
         self.convert: Any = None
         self.read_model: Any = None
+        self.param_model: Any = None  # a pydantic form model: how OpenAPI documents it
         if _is_upload(item):
             self.kind = "file"
         elif item is bytes and isinstance(marker, params.FileParam):
             self.kind = "bytes"
         elif not marker.embed and _pydantic.uses_pydantic(annotation) and (models := _pydantic.form_models(annotation)):
             self.kind = "model"
-            read = _pydantic.ParamModel(name, annotation, models, marker, default).read
+            self.param_model = _pydantic.ParamModel(name, annotation, models, marker, default)
+            read = self.param_model.read
             self.read_model = lambda form: read(_grouped(form))
         elif (fields := json_body.model_fields(base)) is not None:
             self.kind = "model"

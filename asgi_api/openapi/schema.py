@@ -327,8 +327,9 @@ def _request_body(route: APIRoute, body: list[tuple[BodyField | FormField, int]]
     if isinstance(route.body, FormBody):
         if any(isinstance(field.marker, FileParam) for field, _ in body):
             media_type = "multipart/form-data"
-        if len(body) == 1 and body[0][0].kind == "model":  # type: ignore[union-attr]
-            return {"content": {media_type: {"schema": generated[body[0][1]]}}, "required": True}
+        if any(field.kind == "model" for field, _ in body):  # type: ignore[union-attr]
+            return _body_entry(media_type, *_model_form(body, generated, components,  # type: ignore[arg-type]
+                                                        f"Body_{operation_id}"))
     elif route.body is not None and route.body.whole is not None:
         field, index = body[0]
         schema = _field_schema(generated[index], field.name, field.marker, field.required, field.default)
@@ -345,6 +346,52 @@ def _request_body(route: APIRoute, body: list[tuple[BodyField | FormField, int]]
     component["title"] = name
     components[name] = component
     return _body_entry(media_type, {"$ref": REF + name}, bool(required))
+
+
+def _model_form(body: list[tuple[FormField, int]], generated: list[dict[str, Any]], components: dict[str, Any],
+                name: str) -> tuple[dict[str, Any], bool]:
+    """A form holding models, as FastAPI documents it: one model alone is its schema; else the form's
+    own fields are properties and each model a condition of `allOf`, an optional one met either by
+    the model or by a form without its fields."""
+    field, index = body[0]
+    optional = any(field.param_model is not None and field.param_model.optional for field, _ in body)
+    if len(body) == 1 and not optional:
+        return _titled(generated[index], field), True
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    conditions: list[dict[str, Any]] = []
+    for field, index in body:
+        if field.kind != "model":
+            properties[field.alias] = _field_schema(generated[index], field.alias, field.marker, field.required,
+                                                    field.default)
+            required += [field.alias] if field.required else []
+            continue
+        schema = _titled(generated[index], field)
+        model = field.param_model
+        if model is None:
+            conditions.append(schema)
+            continue
+        schema = model.form_schema(schema, components) if "$ref" in schema else {
+            **schema, "anyOf": [model.form_schema(member, components) if "$ref" in member else member
+                                for member in schema.get("anyOf", ()) if not (model.optional and member == _NULL)]}
+        if model.optional:
+            absent = model.absent_schema()
+            if field.required:
+                conditions.append({"not": absent})
+            else:
+                schema = {"anyOf": [absent, schema]}
+        conditions.append(schema)
+    component: dict[str, Any] = {"properties": properties, "required": required, "allOf": conditions}
+    components[name] = {**{key: value for key, value in component.items() if value}, "title": name, "type": "object"}
+    return {"$ref": REF + name}, any(field.required for field, _ in body)
+
+
+_NULL = {"type": "null"}
+
+
+def _titled(schema: dict[str, Any], field: FormField) -> dict[str, Any]:
+    """A form model field's schema: pydantic titles it by the field, but for a bare reference to the model."""
+    return schema if "$ref" in schema else {**schema, "title": field.marker.title or _title(field.name)}
 
 
 def _body_entry(media_type: str, schema: dict[str, Any], required: bool) -> dict[str, Any]:
