@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Lifespan
 
 from asgi_api._body_limit import with_limit
 from asgi_api._form_limits import _FormLimits, first_limit, validate_form_limits, validate_max_body_size
+from asgi_api.datastructures import Default, chosen
 from asgi_api.frontend import Fallback, Frontend, FrontendFiles, Frontends, check_dir_for, join_paths
 from asgi_api.params import UNSET, DependsMarker
 from asgi_api.responses import JSONResponse
@@ -53,6 +54,13 @@ def _as_context(lifespan: Any) -> Lifespan[Any]:
 
         return context
     return typing.cast(Lifespan[Any], lifespan)
+
+
+def _chosen_only(value: Any) -> Any:
+    """`value` if chosen, else `None` (inherit): a placeholder's value is FastAPI's own default, which
+    is what the router, the include or the app falls back to anyway."""
+    value, given = chosen(value)
+    return value if given else None
 
 
 class APIRouter(Router):
@@ -97,9 +105,9 @@ class APIRouter(Router):
         self.prefix = prefix
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
+        default_response_class, self._default_class_given = chosen(default_response_class)
         self.default_response_class = default_response_class or JSONResponse
         # A router given no class of its own lets the routes that take its default take an includer's.
-        self._default_class_given = default_response_class is not None
         self.responses = dict(responses or {})
         self.dependency_overrides_provider = dependency_overrides_provider
         self.route_class = route_class
@@ -108,7 +116,7 @@ class APIRouter(Router):
         self.strict_content_type = strict_content_type
         self.strict_body = strict_body
         self.callbacks = list(callbacks or [])
-        self.generate_unique_id_function = generate_unique_id_function
+        self.generate_unique_id_function = _chosen_only(generate_unique_id_function)
         self.max_body_size = validate_max_body_size(max_body_size)
         self.form_limits = validate_form_limits(form_limits)
         # Where this router is included (weakly: a shared router must not keep every app alive).
@@ -207,6 +215,10 @@ class APIRouter(Router):
     ) -> None:
         """Add an endpoint under this router's prefix, with the router's tags, dependencies and responses."""
         route_class = route_class_override or self.route_class
+        response_class, class_chosen = chosen(response_class)
+        if not class_chosen and (response_class is None or self._default_class_given):
+            response_class = self.default_response_class
+        unique_id, unique_id_chosen = chosen(generate_unique_id_function)
         route = route_class(
             self.prefix + path,
             endpoint,
@@ -229,17 +241,17 @@ class APIRouter(Router):
             methods=methods,
             operation_id=operation_id,
             include_in_schema=include_in_schema and self.include_in_schema,
-            response_class=response_class or self.default_response_class,
+            response_class=response_class,
             dependency_overrides_provider=self.dependency_overrides_provider,
             openapi_extra=openapi_extra,
             strict_content_type=self.strict_content_type if strict_content_type is None else strict_content_type,
             callbacks=[*self.callbacks, *(callbacks or [])] or None,
-            generate_unique_id_function=generate_unique_id_function or self.generate_unique_id_function,
+            generate_unique_id_function=unique_id if unique_id_chosen else self.generate_unique_id_function,
             strict_body=self.strict_body if strict_body is None else strict_body,
             max_body_size=first_limit(validate_max_body_size(max_body_size), self.max_body_size),
             form_limits={**self.form_limits, **validate_form_limits(form_limits)},
         )
-        route.inherits_response_class = response_class is None and not self._default_class_given
+        route.inherits_response_class = not class_chosen and not self._default_class_given
         route.siblings = self.routes
         self.routes.append(route)
         self._added(route)
@@ -320,9 +332,9 @@ class APIRouter(Router):
         assert router is not self, "Cannot include a router into itself"
         assert not self._included_by(router), \
             "Cannot include an APIRouter instance that already includes this router"
-        include = _Include(prefix, list(tags or []), list(dependencies or []), default_response_class,
+        include = _Include(prefix, list(tags or []), list(dependencies or []), _chosen_only(default_response_class),
                            dict(responses or {}), deprecated, include_in_schema, list(callbacks or []),
-                           generate_unique_id_function, validate_max_body_size(max_body_size),
+                           _chosen_only(generate_unique_id_function), validate_max_body_size(max_body_size),
                            validate_form_limits(form_limits))
         self.on_startup.extend(router.on_startup)
         self.on_shutdown.extend(router.on_shutdown)
@@ -380,8 +392,9 @@ class APIRouter(Router):
                 methods=sorted(route.methods),
                 operation_id=route.operation_id,
                 include_in_schema=route.include_in_schema and include.include_in_schema,
-                response_class=include.default_response_class if route.inherits_response_class
-                else route.response_class,
+                # A class the route only inherited stays inheritable: the including router may set its own.
+                response_class=(include.default_response_class or Default(route.response_class))
+                if route.inherits_response_class else route.response_class,
                 name=route.name,
                 route_class_override=type(route),
                 openapi_extra=route.openapi_extra,

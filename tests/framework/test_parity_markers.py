@@ -1,6 +1,7 @@
 """The parameter markers themselves on FastAPI and asgi_api: their repr(), the deprecation warnings of
 `regex=`/`example=`, `allow_inf_nan`, aliases in the OpenAPI document and form `bytes` described as files."""
 
+import importlib
 import warnings
 from typing import Annotated, Any
 
@@ -191,5 +192,71 @@ def build_examples(fw):
 test_examples_beside_the_schema = parity_test(build_examples, [
     call("POST", "/items/a?q=b", 200),
     call("POST", "/named", 200, json=1),
+    call("GET", "/openapi.json", 200),
+])
+
+
+def placeholder_types(name: str) -> tuple[Any, Any]:
+    datastructures = importlib.import_module(f"{name}.datastructures")
+    return datastructures.Default, datastructures.DefaultPlaceholder
+
+
+@pytest.mark.parametrize("framework", ["fastapi", "asgi_api"])
+def test_default_placeholder(framework: str) -> None:
+    """`Default(value)`: equal by value, truthy as its value, and it holds the value."""
+    Default, DefaultPlaceholder = placeholder_types(framework)
+    assert Default("a") == Default("a") != Default("b")
+    assert isinstance(Default(1), DefaultPlaceholder) and Default(1).value == 1
+    assert Default("a") and not Default("")
+
+
+def build_placeholders(fw):
+    """An APIRouter subclass written for FastAPI forwards `Default(...)` placeholders; a class given
+    that way is inherited over, as a default left out would be."""
+    Default, _ = placeholder_types(fw.name)
+    responses = fw.responses
+
+    class Router(fw.APIRouter):
+        def add_api_route(self, path, endpoint, *, response_class=Default(responses.JSONResponse),
+                          generate_unique_id_function=Default(None), **options):
+            options.pop("generate_unique_id_function", None)
+            super().add_api_route(path, endpoint, response_class=response_class, **options)
+
+    app = fw.API(title="T")
+    plain = Router()
+    html = Router(default_response_class=responses.HTMLResponse)
+    chosen = Router()
+
+    @plain.get("/plain")
+    def in_plain():
+        return "plain"
+
+    @html.get("/html")
+    def in_html():
+        return "<b>html</b>"
+
+    @chosen.get("/chosen", response_class=responses.PlainTextResponse)
+    def in_chosen():
+        return "chosen"
+
+    @chosen.get("/placeholder", response_class=Default(responses.PlainTextResponse))
+    def placeholder():
+        return "placeholder"
+
+    app.include_router(plain)
+    app.include_router(plain, prefix="/text", default_response_class=responses.PlainTextResponse)
+    app.include_router(html, default_response_class=responses.PlainTextResponse)
+    app.include_router(chosen, default_response_class=responses.HTMLResponse)
+    app.include_router(chosen, prefix="/left", default_response_class=Default(responses.HTMLResponse))
+    return app
+
+
+test_default_placeholders_in_routers = parity_test(build_placeholders, [
+    call("GET", "/plain", 200),
+    call("GET", "/text/plain", 200),
+    call("GET", "/html", 200),
+    call("GET", "/chosen", 200),
+    call("GET", "/placeholder", 200),
+    call("GET", "/left/placeholder", 200),
     call("GET", "/openapi.json", 200),
 ])
