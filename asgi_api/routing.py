@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Lifespan
 from asgi_api._body_limit import with_limit
 from asgi_api._form_limits import _FormLimits, first_limit, validate_form_limits, validate_max_body_size
 from asgi_api.datastructures import Default, chosen
+from asgi_api.exceptions import FastAPIError
 from asgi_api.frontend import Fallback, Frontend, FrontendFiles, Frontends, check_dir_for, join_paths
 from asgi_api.params import UNSET, DependsMarker
 from asgi_api.responses import JSONResponse
@@ -126,10 +127,12 @@ class APIRouter(Router):
     async def _lifespan(self, app: Any) -> AsyncIterator[Any]:
         await _run_handlers(self.on_startup)
         async with AsyncExitStack() as stack:
+            states = [await stack.enter_async_context(lifespan(app)) or {}  # type: ignore[arg-type]
+                      for lifespan in self._lifespans]
+            # A key set by several lifespans keeps the including router's value (then the first include's).
             state: dict[str, Any] = {}
-            for lifespan in self._lifespans:
-                context: Any = lifespan(app)
-                state.update(await stack.enter_async_context(context) or {})
+            for each in reversed(states):
+                state.update(each)
             yield state or None
         await _run_handlers(self.on_shutdown)
 
@@ -329,7 +332,8 @@ class APIRouter(Router):
         `router` later are copied in when added, as FastAPI serves them."""
         assert not prefix or (prefix.startswith("/") and not prefix.endswith("/")), \
             "A path prefix must start with '/' and must not end with '/'"
-        assert router is not self, "Cannot include a router into itself"
+        assert router is not self, \
+            "Cannot include the same APIRouter instance into itself. Did you mean to include a different router?"
         assert not self._included_by(router), \
             "Cannot include an APIRouter instance that already includes this router"
         include = _Include(prefix, list(tags or []), list(dependencies or []), _chosen_only(default_response_class),
@@ -369,7 +373,8 @@ class APIRouter(Router):
             self._add_frontend(route.included(self.prefix + prefix, [*self.dependencies, *include.dependencies],
                                               self.dependency_overrides_provider, limit))
         elif isinstance(route, APIRoute):
-            assert self.prefix + prefix + route.path, "Prefix and path cannot be both empty"
+            if not self.prefix + prefix + route.path:
+                raise FastAPIError("Prefix and path cannot be both empty")
             self.add_api_route(
                 prefix + route.path,
                 route.endpoint,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import inspect
 import re
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,7 +24,7 @@ from asgi_api.routing import APIRoute
 from asgi_api.security.base import SecurityBase
 
 REF = "#/components/schemas/"
-METHODS_WITH_BODY = {"POST", "PUT", "PATCH", "DELETE"}
+METHODS_WITH_BODY = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"}  # FastAPI's: a GET may read a body too
 _CONSTRAINT_KEYWORDS = {
     "gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum",
     "multiple_of": "multipleOf", "pattern": "pattern",
@@ -136,6 +137,13 @@ def _all_params(dependant: Dependant, location: str, seen: set[tuple[str, str]])
     return found
 
 
+def _validates_params(dependant: Dependant) -> bool:
+    """Whether a request's parameters are validated at all (those left out of the schema too): then
+    the operation can answer 422."""
+    return any(dependant.documented(location) for location in ("path", "query", "header", "cookie")) \
+        or any(_validates_params(dependency) for dependency in dependant.dependencies)
+
+
 def _with_constraints(schema: dict[str, Any], constraints: dict[str, Any]) -> dict[str, Any]:
     """Constraint keywords go on the non-null branch of an optional type, as pydantic puts them."""
     if not constraints:
@@ -237,9 +245,13 @@ def get_openapi(
     validation_used = False
     security_schemes: dict[str, Any] = {}
     paths: dict[str, dict[str, dict[str, Any]]] = {"paths": {}, "webhooks": {}}
+    operation_ids: set[str] = set()
     for route, target, params, body, response_index, extra_models in plans:
         operation_id = route.operation_id or (route.generate_unique_id_function or unique_id)(route)
         for method in sorted(route.methods):
+            if operation_id in operation_ids:
+                _warn_duplicate(operation_id, route.endpoint)
+            operation_ids.add(operation_id)
             operation: dict[str, Any] = {}
             if route.tags:
                 operation["tags"] = list(route.tags)
@@ -259,7 +271,8 @@ def get_openapi(
             operation["responses"] = _responses(
                 route, operation_id, generated[response_index] if response_index is not None else None,
                 {code: generated[index] for code, index in extra_models.items()})
-            if (params or body) and not {"422", "4XX", "default"} & set(operation["responses"]):
+            if (params or body or _validates_params(route.dependant)) \
+                    and not {"422", "4XX", "default"} & set(operation["responses"]):
                 operation["responses"]["422"] = {
                     "description": "Validation Error",
                     "content": {"application/json": {"schema": {"$ref": REF + "HTTPValidationError"}}},
@@ -319,6 +332,13 @@ def _examples_beside(marker: Param) -> dict[str, Any]:
     if marker.example is not UNSET:
         return {"example": msgspec.to_builtins(marker.example)}
     return {}
+
+
+def _warn_duplicate(operation_id: str, endpoint: Any) -> None:
+    """Two operations of one name break generated clients: say which function, as FastAPI does."""
+    message = f"Duplicate Operation ID {operation_id} for function {getattr(endpoint, '__name__', endpoint)}"
+    file_name = getattr(endpoint, "__globals__", {}).get("__file__")
+    warnings.warn(message + (f" at {file_name}" if file_name else ""), stacklevel=1)
 
 
 def _request_body(route: APIRoute, body: list[tuple[BodyField | FormField, int]], generated: list[dict[str, Any]],
