@@ -89,7 +89,8 @@ class Dependant:
         self.name = name
         self.use_cache = use_cache
         self.scope = "function" if inner is not None else scope
-        self.max_concurrency: int | None = None
+        # The `Depends(max_concurrency=)` declaration whose limit this call counts against, if any.
+        self.limit: params.DependsMarker | None = None
         # OAuth2 scopes asked for by the `Security(...)` chain down to here, in order, each once.
         self.scopes = list(dict.fromkeys([*parent_scopes, *own_scopes]))
         self.kind = _kind(self.target, response_scoped=inner is not None)
@@ -117,7 +118,7 @@ class Dependant:
 
         Made once per marker and place: a marker many routes share (a router's `dependencies`, an
         `Annotated` alias, every route of an included router, whose routes are made again) is planned
-        once. Not with `max_concurrency`: each plan holds its own semaphore.
+        once (a `max_concurrency` limit belongs to the marker, not to its plans).
         """
         own = tuple(marker.scopes or ()) if isinstance(marker, params.SecurityMarker) else ()
         key: tuple[Any, ...] | None = (call, name, marker.use_cache, marker.scope, own, tuple(parent_scopes),
@@ -130,8 +131,9 @@ class Dependant:
             key = None
         plan = cls(call, name=name, use_cache=marker.use_cache, scope=marker.scope, path_names=path_names,
                    own_scopes=own, parent_scopes=parent_scopes)
-        plan.max_concurrency = marker.max_concurrency
-        if key is not None and marker.max_concurrency is None:
+        if marker.max_concurrency is not None:
+            plan.limit = marker
+        if key is not None:
             marker._plans[key] = plan
         return plan
 
@@ -536,27 +538,31 @@ def _overridden(dependency: Dependant, context: Context) -> Dependant:
     replacement = context.overrides.get(dependency.call)  # type: ignore[union-attr]
     if replacement is None:
         return dependency
-    plan = context.plans.get((replacement, dependency.name))
+    # Keyed by the declaration's plan: two declarations of one function may differ in cache, scope and limit.
+    plan = context.plans.get((replacement, dependency))
     if plan is None:
         plan = Dependant(replacement, name=dependency.name, use_cache=dependency.use_cache, scope=dependency.scope,
                          path_names=set(context.scope.get("path_params", ())), parent_scopes=dependency.scopes)
         plan.cache_key = dependency.cache_key
-        context.plans[(replacement, dependency.name)] = plan
+        plan.limit = dependency.limit  # an override runs within the limit its declaration set
+        context.plans[(replacement, dependency)] = plan
     return plan
 
 
-# One semaphore per `Depends(max_concurrency=)` and event loop (anyio primitives belong to a loop).
-_SEMAPHORES: RunVar[WeakKeyDictionary[Dependant, anyio.Semaphore]] = RunVar("asgi_api_dependency_semaphores")
+# One semaphore per `Depends(max_concurrency=)` object and event loop (anyio primitives belong to a
+# loop), shared by every route using that object; it goes when the declaration is collected.
+_SEMAPHORES: RunVar[WeakKeyDictionary[params.DependsMarker, anyio.Semaphore]] = RunVar(
+    "asgi_api_dependency_semaphores")
 
 
-def _semaphore(dependant: Dependant) -> anyio.Semaphore:
+def _semaphore(declaration: params.DependsMarker) -> anyio.Semaphore:
     semaphores = _SEMAPHORES.get(None)
     if semaphores is None:
         semaphores = WeakKeyDictionary()
         _SEMAPHORES.set(semaphores)
-    found = semaphores.get(dependant)
+    found = semaphores.get(declaration)
     if found is None:
-        found = semaphores[dependant] = anyio.Semaphore(dependant.max_concurrency or 1)
+        found = semaphores[declaration] = anyio.Semaphore(declaration.max_concurrency or 1)
     return found
 
 
@@ -568,13 +574,14 @@ async def _holding(semaphore: anyio.Semaphore, manager: AbstractAsyncContextMana
 
 async def call(dependant: Dependant, values: dict[str, Any], context: Context) -> Any:
     """Run a dependency (or endpoint) the way its kind needs: await, threadpool, or enter a stack."""
-    if dependant.max_concurrency is None:
+    if dependant.limit is None:
         if dependant.kind == "async":  # the common case, awaited here without one more coroutine
             return await dependant.target(**values)
         return await _call(dependant, values, context)
+    # Taken before a worker thread is: a call waiting for its turn holds no thread.
     if dependant.kind in ("async_gen", "sync_gen"):
-        return await _call(dependant, values, context, _semaphore(dependant))
-    async with _semaphore(dependant):
+        return await _call(dependant, values, context, _semaphore(dependant.limit))
+    async with _semaphore(dependant.limit):
         return await _call(dependant, values, context)
 
 

@@ -229,7 +229,9 @@ class DependsMarker:
         scope: Literal["function", "request"] | None = None,
         max_concurrency: int | None = None,
     ) -> None:
-        assert max_concurrency is None or max_concurrency > 0, "max_concurrency must be a positive integer"
+        if max_concurrency is not None and (type(max_concurrency) is not int or max_concurrency < 1):
+            # Checked here, where the mistake is written, not at the first request (bool is no count either).
+            raise ValueError("max_concurrency must be a positive integer or None")
         self.dependency = dependency
         self.use_cache = use_cache
         self.scope = scope
@@ -309,8 +311,11 @@ def Depends(  # noqa: N802
 ) -> Any:
     """Declare a dependency; with no argument, the parameter's annotation is the callable.
 
-    `max_concurrency=n` lets at most n requests run it at once (a generator dependency holds its
-    place until it is closed), e.g. to protect a small connection pool."""
+    `max_concurrency=n` lets at most n calls run it at once, e.g. to protect a small connection pool:
+    a generator dependency holds its place until its cleanup ends; a value reused from the request's
+    cache takes none. The limit belongs to this `Depends(...)` object: every route, router or app
+    that uses the same object (an `Annotated` alias) shares it, while another `Depends(...)` of the
+    same function has a limit of its own. Each event loop counts apart."""
     return DependsMarker(dependency, use_cache=use_cache, scope=scope, max_concurrency=max_concurrency)
 
 
