@@ -26,9 +26,9 @@ from asgi_api.validation import Error, Invalid
 if typing.TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-__all__ = ["JsonValue", "ParamModel", "adapter", "dump_free", "field_aliases", "form_models", "from_pydantic",
+__all__ = ["JsonValue", "ParamModel", "adapter", "dump_free", "form_models", "from_pydantic",
            "has_computed_fields", "is_json", "model_of", "schemas", "serializer", "string_converter", "uses_pydantic",
-           "v1_model_in", "wanted"]
+           "v1_model_in", "wanted", "with_field_info"]
 
 _MODULES = ("pydantic", "pydantic_core", "annotated_types", "pydantic_extra_types")
 
@@ -91,22 +91,27 @@ def adapter(tp: Any, constraints: dict[str, Any] | None = None) -> TypeAdapter[A
         return TypeAdapter(tp)
 
 
-def field_aliases(metadata: Sequence[Any]) -> tuple[str, ...]:
-    """The names a pydantic `Field(alias=...)` (or `validation_alias`, a string or `AliasChoices`) beside
-    a parameter's marker reads it by, in order, as in FastAPI: `Annotated[int, Field(alias="wire"), Query()]`."""
+def with_field_info(marker: params.Param, metadata: Sequence[Any]) -> params.Param:
+    """`marker` with what a pydantic `Field(...)` beside it sets and the marker leaves open, as FastAPI merges
+    them (`Annotated[int, Field(alias="wire", default_factory=f), Query()]`): its names (an alias, a string
+    or `AliasChoices` validation alias), its `default_factory` and `validate_default`. A copy: markers are shared."""
     if "pydantic" not in sys.modules:
-        return ()
+        return marker
     from pydantic.fields import FieldInfo
 
-    for item in reversed(metadata):
-        if isinstance(item, FieldInfo):
-            choices = params.alias_choices(item.validation_alias)
-            chosen = item.validation_alias if isinstance(item.validation_alias, str) else item.alias
-            if choices:
-                return choices
-            if chosen:
-                return (chosen,)
-    return ()
+    info = next((item for item in reversed(metadata) if isinstance(item, FieldInfo)), None)
+    if info is None:
+        return marker
+    marker = copy.copy(marker)
+    if marker.alias is None and not marker.alias_choices:
+        choices = params.alias_choices(info.validation_alias)
+        chosen = info.validation_alias if isinstance(info.validation_alias, str) else info.alias
+        marker.alias, marker.alias_choices = (None, choices) if choices else (chosen, ())
+    if marker.default_factory is None:
+        marker.default_factory = info.default_factory  # type: ignore[assignment]
+    if marker.validate_default is None:
+        marker.validate_default = info.validate_default
+    return marker
 
 
 def has_computed_fields(tp: Any, seen: set[Any] | None = None) -> bool:

@@ -65,7 +65,7 @@ class RequestParam:
         self.loc = str(marker.in_)  # a plain string in error `loc`s
         is_path = isinstance(marker, params.PathParam)
         self.required, self.default = params.default_of(default, marker, always_required=is_path)
-        self.check_missing = self.required or marker.validate_default
+        self.check_missing = self.required or bool(marker.validate_default)
         self.sequence = validation.is_sequence(annotation)
         backend = _pydantic if _pydantic.wanted(annotation, marker) else validation
         self.convert = backend.string_converter(annotation, marker.constraints | marker.switches)
@@ -167,9 +167,7 @@ class Dependant:
                 marker = params.QueryParam()
             else:
                 marker = params.BodyParam()
-        if marker.alias is None and not marker.alias_choices and (names := _pydantic.field_aliases(metadata)):
-            marker = copy.copy(marker)  # the marker may be shared by other parameters
-            marker.alias, marker.alias_choices = (names[0], ()) if len(names) == 1 else (None, names)
+        marker = _pydantic.with_field_info(marker, metadata)
         if isinstance(marker, params.PathParam) and marker.alias_choices:
             marker = copy.copy(marker)  # a path parameter is read by the choice the route's path names
             marker.alias = next((choice for choice in marker.alias_choices if choice in path_names), marker.alias)

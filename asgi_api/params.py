@@ -94,7 +94,7 @@ class Param:
         if regex is not None:
             _warn_deprecated("`regex` has been deprecated, please use `pattern` instead")
         pattern = pattern if pattern is not None else regex
-        self.validate_default = bool(validate_default)
+        self.validate_default = validate_default  # None: not set (a pydantic `Field` beside it may set it)
         self._pattern_text = pattern.pattern if isinstance(pattern, re.Pattern) else None
         if isinstance(pattern, re.Pattern):  # its flags kept inline: `(?i)^abc$`
             flags = "".join(letter for flag, letter in ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"),

@@ -227,3 +227,26 @@ test_pydantic_form_model_documents = parity_test(build_form_models, [
     call("POST", "/optional-union", 200, id="an optional union left out"),
     call("GET", "/openapi.json", 200, id="form models as allOf conditions, optional ones met by their absence"),
 ])
+
+
+def build_field_defaults(fw: Any) -> Any:
+    app = fw.API(title="Field defaults", version="1")
+
+    @app.post("/")
+    def read(
+        values: Annotated[list[int], Field(default_factory=list, min_length=1, validate_default=True)],
+        count: Annotated[int, Field(gt=0, validate_default=True)] = -1,
+        made: Annotated[int, Field(default_factory=lambda: 5), fw.Query()] = ...,  # type: ignore[assignment]
+        kept: Annotated[int, Field(gt=0, validate_default=True), fw.Query(validate_default=False)] = -2,
+    ) -> Any:
+        return {"values": values, "count": count, "made": made, "kept": kept}
+
+    return app
+
+
+test_pydantic_field_defaults = parity_test(build_field_defaults, [
+    call("POST", "/", 422, id="defaults validated, as the Field asks", must_reject=True),
+    call("POST", "/?count=2&made=7", 200, json=[1]),
+    call("POST", "/?count=2", 200, json=[1], id="a Field's default_factory"),
+    call("GET", "/openapi.json", 200),
+])
