@@ -41,6 +41,8 @@ LEFT_OUT = ("test_telemetry", "benchmarks", "memory_benchmarks", "test_tutorial/
 # worker threads, wait for, and the event loop then waits for those threads forever.
 HANG_WHEN_FAILING = (
     "tests/test_dependency_concurrency.py::test_shared_declaration_limits_both_routes_before_worker_entry",
+    "tests/test_dependency_concurrency.py::test_declaration_survives_parameterless_and_inferred_dependencies[asyncio-inferred]",
+    "tests/test_dependency_concurrency.py::test_declaration_survives_parameterless_and_inferred_dependencies[trio-inferred]",
 )
 
 # Areas by the first keyword found in a test's file path (order matters: "security" before "body").
