@@ -8,9 +8,15 @@ module path is FastAPI's (`fastapi._form_limits._FormLimits` is the type its use
 
 from __future__ import annotations
 
-from typing import TypedDict
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
-__all__ = ["_FormLimits", "first_limit", "validate_form_limits", "validate_max_body_size"]
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["_FormLimits", "first_limit", "form_limits_for", "passing_form_limits", "validate_form_limits",
+           "validate_max_body_size"]
+
+_SCOPE_KEY = "asgi_api.form_limits"  # an app's `form_limits=`, for routes it did not declare itself
 
 
 class _FormLimits(TypedDict, total=False):
@@ -43,3 +49,27 @@ def validate_form_limits(limits: _FormLimits | None) -> _FormLimits:
 def first_limit(*limits: int | None) -> int | None:
     """The innermost limit given (they come innermost first)."""
     return next((limit for limit in limits if limit is not None), None)
+
+
+def passing_form_limits(app: ASGIApp, limits: _FormLimits) -> ASGIApp:
+    """`app` handing its `form_limits` down through the scope (over those of an app it is mounted in),
+    to routes it did not declare (`routes=[...]`, mounted apps): they are resolved on the request.
+    An app without form limits pays nothing."""
+    return _PassingFormLimits(app, limits) if limits else app
+
+
+class _PassingFormLimits:
+    def __init__(self, app: ASGIApp, limits: _FormLimits) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        outer = scope.get(_SCOPE_KEY)
+        scope[_SCOPE_KEY] = self.limits if outer is None else {**outer, **self.limits}
+        await self.app(scope, receive, send)
+
+
+def form_limits_for(scope: Scope, own: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A form route's limits for this request: its own (resolved when declared) over its apps'."""
+    inherited = scope.get(_SCOPE_KEY)
+    return own if inherited is None else {**inherited, **own}

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope, Send
 
 from asgi_api._body_limit import BodyLimit, with_limit
-from asgi_api._form_limits import _FormLimits, validate_max_body_size
+from asgi_api._form_limits import _FormLimits, passing_form_limits, validate_max_body_size
 from asgi_api.exception_handlers import DEFAULT_HANDLERS
 from asgi_api.frontend import Fallback, check_dir_for
 from asgi_api.openapi import docs
@@ -153,6 +153,7 @@ class API(Starlette):
         for cls, args, kwargs in reversed(middleware):
             stack = cls(stack, *args, **kwargs)
         # `root_path=` (behind a proxy) goes into every scope, outermost; an app without one pays nothing.
+        stack = passing_form_limits(stack, self.router.form_limits)
         return _RootPath(stack, self.root_path) if self.root_path else stack
 
     def openapi(self) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from asgi_api import _pydantic, json_body, params, validation
 from asgi_api._body_limit import read_error
+from asgi_api._form_limits import form_limits_for
 from asgi_api.validation import Error, Invalid
 
 if TYPE_CHECKING:
@@ -391,7 +392,7 @@ class FormBody:
 
     async def read(self, context: Context) -> None:
         try:
-            form = await context.request.form(**self.limits)
+            form = await context.request.form(**form_limits_for(context.scope, self.limits))
         except HTTPException:
             raise
         except ExceptionGroup as exc:

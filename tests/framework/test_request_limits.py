@@ -55,6 +55,25 @@ test_limits = parity_test(build, [
 ])
 
 
+def build_inherited(fw: Any) -> Any:
+    def form(text: str = fw.Form()) -> str:
+        return text
+
+    declared = fw.APIRoute("/", form, methods=["POST"], form_limits={"max_fields": 1})
+    child = fw.API(routes=[declared])
+    given = fw.APIRoute("/given", form, methods=["POST"])
+    app = fw.API(form_limits={"max_part_size": 2, "max_fields": 0}, routes=[given])
+    app.mount("/child", child)
+    return app
+
+
+test_form_limits_reach_routes_not_declared_through_the_app = parity_test(build_inherited, [
+    call("POST", "/child/", 200, files={"text": (None, "ab")}, id="the route's own limit beats the parent's"),
+    call("POST", "/child/", 400, files={"text": (None, "abc")}, id="a mounted app's route takes the parent's"),
+    call("POST", "/given", 400, files={"text": (None, "a")}, id="a route given to the app takes its limits"),
+])
+
+
 @pytest.mark.parametrize("value", [-1, True, 1.5, "5"])
 def test_invalid_limits_fail_when_declared(value: Any) -> None:
     for declare in (lambda: API(max_body_size=value), lambda: APIRouter(max_body_size=value),
