@@ -10,9 +10,11 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import decimal
+import importlib
 import json
 import math
 import os
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -28,12 +30,12 @@ from starlette.responses import (
 
 from asgi_api import _pydantic
 from asgi_api.encoders import jsonable_encoder
-from asgi_api.exceptions import ResponseValidationError
+from asgi_api.exceptions import FastAPIDeprecationWarning, ResponseValidationError
 from asgi_api.json_body import dataclass_defaults
 
 __all__ = [
-    "EventSourceResponse", "FileResponse", "HTMLResponse", "JSONResponse", "PlainTextResponse", "RedirectResponse",
-    "Response", "StreamingResponse",
+    "EventSourceResponse", "FileResponse", "HTMLResponse", "JSONResponse", "ORJSONResponse", "PlainTextResponse",
+    "RedirectResponse", "Response", "StreamingResponse", "UJSONResponse",
 ]
 
 
@@ -87,6 +89,57 @@ def _finite(data: Any) -> Any:
     if isinstance(data, list):
         return [_finite(item) for item in data]
     return data
+
+
+class _LibraryJSONResponse(JSONResponse):
+    """A JSON response rendered by a third-party library, as FastAPI still offers two of them.
+
+    FastAPI 0.165 deprecates both: a typed endpoint's JSON is already encoded fast (here by msgspec).
+    Like FastAPI, creating one (or subclassing one) warns with `FastAPIDeprecationWarning`; the
+    library is imported at the first render, so apps that never use it need not install it.
+    """
+
+    _library = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls._library and _LibraryJSONResponse not in cls.__bases__:
+            _warn_deprecated(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _warn_deprecated(type(self))
+        super().__init__(*args, **kwargs)
+
+    def _module(self) -> Any:
+        try:
+            return importlib.import_module(self._library)
+        except ModuleNotFoundError:
+            raise RuntimeError(f"{self._library} must be installed to use {type(self).__name__}") from None
+
+
+def _warn_deprecated(cls: type[_LibraryJSONResponse]) -> None:
+    deprecated = next(base for base in cls.__mro__ if _LibraryJSONResponse in base.__bases__).__name__
+    warnings.warn(f"{deprecated} is deprecated: a return type or response model is already encoded to JSON "
+                  "bytes fast, with no custom response class", FastAPIDeprecationWarning, stacklevel=3)
+
+
+class ORJSONResponse(_LibraryJSONResponse):
+    """JSON by orjson, keys that are not strings (numbers, ...) written as strings, numpy arrays allowed."""
+
+    _library = "orjson"
+
+    def render(self, content: Any) -> bytes:
+        orjson = self._module()
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+
+
+class UJSONResponse(_LibraryJSONResponse):
+    """JSON by ujson, non-ASCII text written as UTF-8 rather than escaped."""
+
+    _library = "ujson"
+
+    def render(self, content: Any) -> bytes:
+        return self._module().dumps(content, ensure_ascii=False).encode("utf-8")
 
 
 def to_model(value: Any, model: Any) -> Any:

@@ -451,7 +451,8 @@ def _responses(route: APIRoute, operation_id: str, model_schema: dict[str, Any] 
             schema = extra.setdefault("content", {}).setdefault(media_type or "application/json", {})
             schema.setdefault("schema", {}).update(extra_schemas[code])
         entry = responses.setdefault(key, {})
-        description = extra.get("description") or entry.get("description") or _status_text(key) or "Additional Response"
+        description = _status_text(key)  # checks the key, even when a description is given
+        description = extra.get("description") or entry.get("description") or description or "Additional Response"
         _deep_update(entry, extra)
         entry["description"] = description
     return responses
@@ -472,10 +473,14 @@ def _event_schema(data_schema: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _status_text(code: str) -> str | None:
+    """The description of a status code or range; an invalid `responses=` key fails, as in FastAPI."""
     if code.isdigit():
         return http.client.responses.get(int(code))
-    return {"1XX": "Information", "2XX": "Success", "3XX": "Redirection", "4XX": "Client Error",
-            "5XX": "Server Error", "default": "Default Response"}.get(code)
+    ranges = {"1XX": "Information", "2XX": "Success", "3XX": "Redirection", "4XX": "Client Error",
+              "5XX": "Server Error", "default": "Default Response"}
+    if code not in ranges:
+        raise ValueError(f"responses key {code!r} is neither a status code, a range like '4XX' nor 'default'")
+    return ranges[code]
 
 
 def _deep_update(target: dict[str, Any], update: dict[str, Any]) -> None:
