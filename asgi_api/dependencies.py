@@ -77,6 +77,34 @@ _SPECIAL: tuple[tuple[type, str], ...] = (
 )
 
 
+def _annotated_marker(name: str, metadata: Sequence[Any], default: Any) -> params.Param | params.DependsMarker | None:
+    """The marker in `Annotated[...]`, checked as FastAPI checks it when the route is added: its
+    default goes after `=`, and a marker there too is ambiguous. Several parameter markers in one
+    `Annotated` add up their constraints (`Query(gt=2), Query(lt=10)`), the last one winning a tie."""
+    markers = [item for item in metadata if isinstance(item, (params.Param, params.DependsMarker))]
+    if not markers:
+        return None
+    marker = markers[-1]
+    if isinstance(default, params.DependsMarker):
+        assert not isinstance(marker, params.DependsMarker), \
+            f"Cannot specify `Depends` in `Annotated` and default value together for {name!r}"
+        raise AssertionError("Cannot specify a FastAPI annotation in `Annotated` and `Depends` as a default value "
+                             f"together for {name!r}")
+    if isinstance(marker, params.DependsMarker):
+        return marker
+    assert not isinstance(default, params.Param), \
+        f"Cannot specify FastAPI annotations in `Annotated` and default value together for {name!r}"
+    assert marker.default is params.UNSET or marker.default is ..., (
+        f"`{type(marker).__name__.removesuffix('Param') or 'Param'}` default value cannot be set in `Annotated` "
+        f"for {name!r}. Set the default value with `=` instead.")
+    earlier = [item.constraints for item in markers[:-1] if isinstance(item, params.Param)]
+    if earlier:
+        marker = copy.copy(marker)  # the marker may be shared by other parameters
+        marker.constraints = {key: value for constraints in [*earlier, marker.constraints]
+                              for key, value in constraints.items()}
+    return marker
+
+
 class Dependant:
     """The plan for one callable: its inputs, and how to call it (async, threadpool, generator)."""
 
@@ -140,9 +168,8 @@ class Dependant:
     def _add(self, parameter: inspect.Parameter, annotation: Any, path_names: set[str]) -> None:
         name = parameter.name
         base, metadata = validation.strip_annotated(annotation)
-        markers = [item for item in metadata if isinstance(item, (params.Param, params.DependsMarker))]
-        marker = markers[-1] if markers else None
         default = params.UNSET if parameter.default is inspect.Parameter.empty else parameter.default
+        marker = _annotated_marker(name, metadata, default)
         if isinstance(default, (params.Param, params.DependsMarker)):
             marker, default = default, getattr(default, "default", params.UNSET)
         if isinstance(marker, params.DependsMarker):

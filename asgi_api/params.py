@@ -44,7 +44,7 @@ class ParamTypes(enum.StrEnum):
 class Param:
     """A request value read from one location (`in_`), validated by its type and constraints."""
 
-    in_: str = ""
+    in_: str = "query"  # a bare `Param(...)` is read from the query string, as FastAPI reads it
 
     def __init__(
         self,
@@ -262,7 +262,8 @@ class SecurityMarker(DependsMarker):
 
 
 def Path(default: Any = UNSET, **kwargs: Unpack[ParamOptions]) -> Any:  # noqa: N802 - FastAPI's public spelling
-    """A path parameter (`/items/{item_id}`); always required, whatever `default` says."""
+    """A path parameter (`/items/{item_id}`): always required, so it takes no default (`...` at most)."""
+    assert default is UNSET or default is ..., "Path parameters cannot have a default value"
     return PathParam(default, **kwargs)
 
 

@@ -16,7 +16,9 @@ from tests.framework.parity import call, parity_test
 
 MODULE_NAMES = {
     "responses": ["JSONResponse", "HTMLResponse", "PlainTextResponse", "RedirectResponse", "StreamingResponse",
-                  "FileResponse", "Response"],
+                  "FileResponse", "Response", "ORJSONResponse", "UJSONResponse"],
+    "openapi.utils": ["get_openapi"],
+    "param_functions": ["Path", "Query", "Header", "Cookie", "Body", "Form", "File", "Depends", "Security"],
     "security": ["OAuth2PasswordBearer", "HTTPBasic", "HTTPBearer", "APIKeyHeader", "SecurityScopes"],
     "encoders": ["jsonable_encoder"],
     "middleware": ["Middleware"],
