@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,12 +21,13 @@ from starlette.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope,
 from asgi_api._body_limit import BodyLimit, with_limit
 from asgi_api._form_limits import _FormLimits, passing_form_limits, validate_max_body_size
 from asgi_api.exception_handlers import DEFAULT_HANDLERS
+from asgi_api.exceptions import FastAPIDeprecationWarning
 from asgi_api.frontend import Fallback, check_dir_for
 from asgi_api.openapi import docs
 from asgi_api.openapi.schema import get_openapi, unique_id
 from asgi_api.params import DependsMarker
 from asgi_api.responses import JSONResponse
-from asgi_api.routing import APIRoute, APIRouter, DecoratedCallable
+from asgi_api.routing import ON_EVENT_DEPRECATED, APIRoute, APIRouter, DecoratedCallable
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -92,6 +94,10 @@ class API(Starlette):
         self.summary = summary
         self.description = description
         self.version = version
+        if root_path:
+            warnings.warn("The `root_path` parameter is deprecated: set the root path on the server instead, "
+                          "for example `uvicorn --root-path /api/v1` (as `fastapi run --root-path /api/v1`)",
+                          FastAPIDeprecationWarning, stacklevel=2)
         self.root_path = root_path
         self.root_path_in_servers = root_path_in_servers
         self.openapi_url = openapi_url
@@ -272,8 +278,14 @@ class API(Starlette):
                              check_dir=check_dir_for(directory, check_dir))
 
     def on_event(self, event_type: str) -> Callable[[Any], Any]:
-        """Decorator: run a function at start-up or shut-down (prefer `lifespan=`)."""
-        return self.router.on_event(event_type)
+        """Decorator: run a function at start-up or shut-down (deprecated, as in FastAPI: prefer `lifespan=`)."""
+        warnings.warn(ON_EVENT_DEPRECATED, DeprecationWarning, stacklevel=2)
+
+        def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_event_handler(event_type, handler)
+            return handler
+
+        return decorator
 
     def add_event_handler(self, event_type: str, handler: Callable[[], Any]) -> None:
         self.router.add_event_handler(event_type, handler)

@@ -9,6 +9,7 @@ import dataclasses
 import inspect
 import os
 import typing
+import warnings
 import weakref
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
@@ -62,6 +63,10 @@ def _chosen_only(value: Any) -> Any:
     is what the router, the include or the app falls back to anyway."""
     value, given = chosen(value)
     return value if given else None
+
+
+# FastAPI 0.165 marks `on_event` deprecated (a DeprecationWarning when called), as Starlette dropped it.
+ON_EVENT_DEPRECATED = "on_event is deprecated, use lifespan event handlers instead."
 
 
 class APIRouter(Router):
@@ -142,6 +147,7 @@ class APIRouter(Router):
 
     def on_event(self, event_type: str) -> Callable[[Any], Any]:
         """Decorator: run a function at start-up or shut-down (FastAPI's deprecated spelling of lifespan)."""
+        warnings.warn(ON_EVENT_DEPRECATED, DeprecationWarning, stacklevel=2)
 
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
             self.add_event_handler(event_type, handler)

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.routing import Mount
 
 from asgi_api import API, APIRouter, Depends, HTTPException, Query
+from asgi_api.exceptions import FastAPIDeprecationWarning
 
 pytestmark = pytest.mark.anyio
 
@@ -68,7 +69,8 @@ async def test_api_mounted_under_a_prefix_and_behind_a_root_path() -> None:
 
 
 async def test_api_root_path_option_sets_the_scope() -> None:
-    api = API(root_path="/behind")
+    with pytest.warns(FastAPIDeprecationWarning, match="--root-path"):  # deprecated, as in FastAPI 0.165
+        api = API(root_path="/behind")
     api.include_router(make_router([]))
     async with client(api) as http:
         response = await http.get("/items/2")

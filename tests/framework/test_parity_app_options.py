@@ -58,3 +58,20 @@ def test_app_wide_include_in_schema_hides_every_route() -> None:
     _, expected = build(fastapi_namespace(), [])
     _, actual = build(asgi_api_namespace(), [])
     assert actual.openapi()["paths"] == expected.openapi()["paths"] == {}
+
+
+@pytest.mark.parametrize("namespace", [fastapi_namespace, asgi_api_namespace], ids=["fastapi", "asgi_api"])
+def test_deprecated_options_warn_at_the_callers_line(namespace) -> None:
+    """`on_event` (app or router) is a DeprecationWarning, `root_path=` a FastAPIDeprecationWarning naming
+    the server option to use instead; each points at the line that used it (FastAPI adds a second
+    `on_event` warning from inside itself)."""
+    fw = namespace()
+    exceptions = __import__(f"{fw.name}.exceptions", fromlist=["FastAPIDeprecationWarning"])
+    with pytest.warns(exceptions.FastAPIDeprecationWarning, match="--root-path") as root_path:
+        app = fw.API(root_path="/api/v1")
+    with pytest.warns(DeprecationWarning, match="on_event is deprecated") as on_app:
+        app.on_event("startup")(lambda: None)
+    with pytest.warns(DeprecationWarning, match="on_event is deprecated") as on_router:
+        fw.APIRouter().on_event("shutdown")(lambda: None)
+    for records in (root_path, on_app, on_router):
+        assert __file__ in {record.filename for record in records}
