@@ -44,7 +44,7 @@ class ParamTypes(enum.StrEnum):
 class Param:
     """A request value read from one location (`in_`), validated by its type and constraints."""
 
-    in_: str = "query"  # a bare `Param(...)` is read from the query string, as FastAPI reads it
+    in_: str = ParamTypes.query  # a bare `Param(...)` is read from the query string, as FastAPI reads it
 
     def __init__(
         self,
