@@ -341,12 +341,23 @@ def _warn_duplicate(operation_id: str, endpoint: Any) -> None:
     warnings.warn(message + (f" at {file_name}" if file_name else ""), stacklevel=1)
 
 
+def _media_type(route: APIRoute, body: list[tuple[BodyField | FormField, int]]) -> str:
+    """The body's media type: the one its fields agree on, else the default; a form with a file (or
+    a field saying so) is multipart."""
+    media_types = {field.marker.media_type for field, _ in body}
+    if isinstance(route.body, FormBody):
+        if "multipart/form-data" in media_types or any(isinstance(field.marker, FileParam) for field, _ in body):
+            return "multipart/form-data"
+        default = "application/x-www-form-urlencoded"
+    else:
+        default = "application/json"
+    return media_types.pop() if len(media_types) == 1 else default
+
+
 def _request_body(route: APIRoute, body: list[tuple[BodyField | FormField, int]], generated: list[dict[str, Any]],
                   components: dict[str, Any], operation_id: str) -> dict[str, Any]:
-    media_type = body[0][0].marker.media_type
+    media_type = _media_type(route, body)
     if isinstance(route.body, FormBody):
-        if any(isinstance(field.marker, FileParam) for field, _ in body):
-            media_type = "multipart/form-data"
         if any(field.kind == "model" for field, _ in body):  # type: ignore[union-attr]
             return _body_entry(media_type, *_model_form(body, generated, components,  # type: ignore[arg-type]
                                                         f"Body_{operation_id}"))

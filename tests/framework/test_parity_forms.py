@@ -1,6 +1,6 @@
 """Forms and file uploads on FastAPI and asgi_api: fields, files, form models, limits, bad multipart."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from tests.framework.parity import call, parity_test, raw_call
 
@@ -89,4 +89,32 @@ test_bad_multipart = parity_test(build, [
     raw_call("POST", "/login", 400, headers=MULTIPART,
              body=b"--xyz\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\n" + b"a" * (1024 * 1024 + 1)
              + b"\r\n--xyz--\r\n", id="a text field over 1 MiB", must_reject=True),
+])
+
+
+def build_media_types(fw: Any) -> Any:
+    app = fw.API(title="media types")
+
+    @app.post("/mixed")
+    def mixed(name: str = fw.Form(media_type="application/x-www-form-urlencoded; charset=utf-8"),
+              token: str = fw.Form()) -> Any:
+        return {"name": name, "token": token}
+
+    @app.post("/multipart")
+    def multipart(name: str = fw.Form(), token: str = fw.Form(media_type="multipart/form-data")) -> Any:
+        return {"name": name, "token": token}
+
+    @app.post("/agreed")
+    def agreed(name: str = fw.Form(media_type="application/x-www-form-urlencoded; charset=utf-8"),
+               token: str = fw.Form(media_type="application/x-www-form-urlencoded; charset=utf-8")) -> Any:
+        return {"name": name, "token": token}
+
+    return app
+
+
+test_form_media_types = parity_test(build_media_types, [
+    call("POST", "/mixed", 200, data={"name": "a", "token": "b"}),
+    call("POST", "/multipart", 200, files={"name": (None, "a"), "token": (None, "b")}),
+    call("POST", "/agreed", 422, content=b"name=a", headers={"content-type": "application/x-www-form-urlencoded"}),
+    call("GET", "/openapi.json", 200, id="the fields' agreed media type, else the form's; multipart wins"),
 ])
