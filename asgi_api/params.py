@@ -248,6 +248,19 @@ class DependsMarker:
         fields = ", ".join(f"{name}={value!r}" for name, value in self._fields().items())
         return f"{type(self).__name__.removesuffix('Marker')}({fields})"
 
+    # Equal and hashable by their fields, as FastAPI's (frozen dataclass) markers are: tools keep them
+    # in sets and dicts. One with `max_concurrency` is only itself: its limit is its own to count.
+    def _identity(self) -> tuple[Any, ...]:
+        if self.max_concurrency is not None:
+            return (id(self),)
+        return (type(self), *(tuple(value) if isinstance(value, list) else value for value in self._fields().values()))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DependsMarker) and self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
 
 class SecurityMarker(DependsMarker):
     """`Security(call, scopes=[...])`: a dependency that also asks for OAuth2 scopes."""

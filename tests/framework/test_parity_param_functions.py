@@ -72,3 +72,12 @@ def test_ambiguous_declarations_are_refused_alike(case: str) -> None:
     with pytest.raises(AssertionError) as actual:
         ambiguous(asgi_api_namespace(), case)
     assert str(actual.value) == str(expected.value)
+
+
+def test_dependency_markers_are_equal_and_hashable_by_their_fields() -> None:
+    """Tools keep `Depends`/`Security` markers in sets and dicts: two alike are one, as in FastAPI."""
+    for fw in (fastapi_namespace(), asgi_api_namespace()):
+        assert fw.Depends(dep) == fw.Depends(dep) and hash(fw.Depends(dep)) == hash(fw.Depends(dep))
+        assert len({fw.Depends(dep), fw.Depends(dep), fw.Depends(dep, scope="function")}) == 2, fw.name
+        assert len({fw.Security(dep), fw.Security(dep), fw.Depends(dep)}) == 2, fw.name
+        assert fw.Depends(dep, max_concurrency=2) != fw.Depends(dep, max_concurrency=2), fw.name
