@@ -80,9 +80,13 @@ def create_api_app(
     if settings.api_auth_string:
         api_app.add_middleware(BasicAuthMiddleware, auth_string=settings.api_auth_string)
 
-    @api_app.api_route(health_check_path, methods=["GET", "HEAD"], tags=["Root"])  # probes may use HEAD
+    @api_app.get(health_check_path, tags=["Root"])
     async def health_check() -> bool:
         return True
+
+    # Probes may use HEAD; as its own route it stays out of the document, which would otherwise hold
+    # two operations with one operation id.
+    api_app.add_api_route(health_check_path, health_check, methods=["HEAD"], include_in_schema=False)
 
     @api_app.get(version_check_path, tags=["Root"])
     async def server_version() -> str:
