@@ -14,7 +14,6 @@ existing database) and idle memory (the server's resident set after start-up). A
 from __future__ import annotations
 
 import asyncio
-import compileall
 import dataclasses
 import datetime
 import json
@@ -162,10 +161,6 @@ def report(quick: bool, prefect: bool) -> list[bool]:
     load_before = os.getloadavg()
     make_prefect = prefect_server(prefect)
     events = EVENTS[quick]
-    # A pip install leaves every module compiled, as it did Prefect's venv; the editable checkout has
-    # no bytecode (and PYTHONDONTWRITEBYTECODE may keep it so), which would bill each cold start
-    # about 0.3 s of compiling asgi_api that no installed server pays.
-    compileall.compile_dir(Path(__file__).resolve().parents[1] / "asgi_api", quiet=1)
     ours = measure(AsgiApiServer, load, events, strict=True)
     theirs = None
     if make_prefect is not None:
